@@ -1,0 +1,15 @@
+import { fail } from '@qtool/ir';
+import { defineOp } from '../op.js';
+
+// TODO(stub): shape rule and float reference, see docs/ir.md.
+export const pad = defineOp({
+  name: 'pad',
+  summary: 'not implemented yet',
+  inputs: ['X'],
+  inferShape(node) {
+    fail('QT202', 'pad is not implemented yet', { node: node.name });
+  },
+  evalFloat(node) {
+    fail('QT202', 'pad is not implemented yet', { node: node.name });
+  },
+});

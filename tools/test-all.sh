@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what the tests need, runs every project's suite through nx
+# (no cache replay: see STACK.md), then prints a single "N passed, N failed" line from the vitest JSON reports.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup-system.sh || exit 1
+if [ ! -d node_modules/.bin ] || [ ! -e node_modules/.bin/nx ]; then npm ci || exit 1; fi
+export QT_RESULTS="$PWD/test-results"
+rm -rf "$QT_RESULTS" && mkdir -p "$QT_RESULTS"
+npx nx run-many -t test --skip-nx-cache --parallel=1 --outputStyle=stream "$@"
+nx_status=$?
+node tools/summarize-tests.mjs "$QT_RESULTS" "$nx_status"

@@ -1,1 +1,2 @@
-export {};
+export * from './int.js';
+export * from './multiplier.js';

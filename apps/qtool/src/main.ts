@@ -15,7 +15,8 @@ program
   .description('show a model: inputs/outputs, one row per op (shapes, parameters, MACs), totals')
   .argument('<model>', '.onnx or .tflite file')
   .option('--json', 'print JSON instead of a table')
-  .option('--ir', 'print the imported IR as text')
+  .option('--ir', 'print the IR as text')
+  .option('--raw', 'show the graph as imported, before the standard passes')
   .action(async (model: string, opts) => (await import('./commands/inspect.js')).inspect(model, opts));
 
 program

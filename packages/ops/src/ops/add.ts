@@ -1,15 +1,9 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineBinary } from './elementwise.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const add = defineOp({
+// Integer sums of 32-bit operands are exact in a double; the store into the output array wraps them.
+export const add = defineBinary({
   name: 'add',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'add is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'add is not implemented yet', { node: node.name });
-  },
+  summary: 'A + B with NumPy broadcasting and an optional fused clamp',
+  float: (a, b) => a + b,
+  int: (a, b) => a + b,
 });

@@ -1,15 +1,16 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineUnary, NUMERIC_DTYPES } from './elementwise.js';
+import { attrOptNumber } from '../util.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const clip = defineOp({
+export const clip = defineUnary({
   name: 'clip',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'clip is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'clip is not implemented yet', { node: node.name });
+  summary: 'clamp to optional bounds min/max; when min > max every output is max (ONNX Clip)',
+  // integer types too: the ONNX conformance suite has test_clip_default_int8_*
+  dtypes: NUMERIC_DTYPES,
+  make: (node) => {
+    const lo = attrOptNumber(node, 'min') ?? -Infinity;
+    const hi = attrOptNumber(node, 'max') ?? Infinity;
+    // ONNX Clip-13: "if min is greater than max, all values are set to max"
+    if (lo > hi) return () => hi;
+    return (x) => (x < lo ? lo : x > hi ? hi : x);
   },
 });

@@ -1,15 +1,10 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineBinary } from './elementwise.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const div = defineOp({
+export const div = defineBinary({
   name: 'div',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'div is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'div is not implemented yet', { node: node.name });
-  },
+  summary: 'A / B with NumPy broadcasting and an optional fused clamp; integer division truncates toward zero',
+  float: (a, b) => a / b,
+  // ONNX Div on integers truncates toward zero (C semantics, test_div_int32_trunc). Division by zero is undefined
+  // there; we yield 0 as NumPy does. trunc(a/b) is exact for 32-bit operands: a double has room to spare.
+  int: (a, b) => (b === 0 ? 0 : Math.trunc(a / b)),
 });

@@ -1,15 +1,13 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineUnary, FLOAT_DTYPES } from './elementwise.js';
+import { attrNumber } from '../util.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const hardSigmoid = defineOp({
+export const hardSigmoid = defineUnary({
   name: 'hard_sigmoid',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'hard_sigmoid is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'hard_sigmoid is not implemented yet', { node: node.name });
+  summary: 'max(0, min(1, alpha*x + beta)), alpha 0.2 and beta 0.5 by default as in ONNX',
+  dtypes: FLOAT_DTYPES,
+  make: (node) => {
+    const alpha = attrNumber(node, 'alpha', 0.2);
+    const beta = attrNumber(node, 'beta', 0.5);
+    return (x) => Math.max(0, Math.min(1, alpha * x + beta));
   },
 });

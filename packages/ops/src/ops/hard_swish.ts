@@ -1,15 +1,9 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineUnary, FLOAT_DTYPES } from './elementwise.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const hardSwish = defineOp({
+export const hardSwish = defineUnary({
   name: 'hard_swish',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'hard_swish is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'hard_swish is not implemented yet', { node: node.name });
-  },
+  summary: 'x * max(0, min(1, x/6 + 1/2))',
+  dtypes: FLOAT_DTYPES,
+  // ONNX HardSwish = x * HardSigmoid(x) with alpha 1/6, beta 0.5
+  make: () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)),
 });

@@ -1,15 +1,12 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineUnary, FLOAT_DTYPES } from './elementwise.js';
+import { attrNumber } from '../util.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const leakyRelu = defineOp({
+export const leakyRelu = defineUnary({
   name: 'leaky_relu',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'leaky_relu is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'leaky_relu is not implemented yet', { node: node.name });
+  summary: 'x < 0 ? alpha*x : x (alpha defaults to 0.01 as in ONNX)',
+  dtypes: FLOAT_DTYPES,
+  make: (node) => {
+    const alpha = attrNumber(node, 'alpha', 0.01);
+    return (x) => (x < 0 ? alpha * x : x);
   },
 });

@@ -1,15 +1,10 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineBinary } from './elementwise.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const mul = defineOp({
+export const mul = defineBinary({
   name: 'mul',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'mul is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'mul is not implemented yet', { node: node.name });
-  },
+  summary: 'A * B with NumPy broadcasting and an optional fused clamp',
+  float: (a, b) => a * b,
+  // a 32x32-bit product can pass 2^53 and lose its low bits in a double; Math.imul keeps the low 32 bits,
+  // which is all the wrapped int32/uint32 result needs. Narrower products are exact.
+  int: (a, b, dtype) => (dtype === 'int32' || dtype === 'uint32' ? Math.imul(a, b) : a * b),
 });

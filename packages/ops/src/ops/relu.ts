@@ -1,15 +1,10 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineUnary, NUMERIC_DTYPES } from './elementwise.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const relu = defineOp({
+// ONNX Relu accepts integer types too (opset 14: int8..int64); unsigned inputs pass through unchanged.
+export const relu = defineUnary({
   name: 'relu',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'relu is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'relu is not implemented yet', { node: node.name });
-  },
+  summary: 'max(x, 0)',
+  dtypes: NUMERIC_DTYPES,
+  // '+ 0' turns -0 into 0 (relu(-0) = 0) and keeps NaN
+  make: () => (x) => (x < 0 ? 0 : x + 0),
 });

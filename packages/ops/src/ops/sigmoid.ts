@@ -1,15 +1,13 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineUnary, FLOAT_DTYPES } from './elementwise.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const sigmoid = defineOp({
+export const sigmoid = defineUnary({
   name: 'sigmoid',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'sigmoid is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'sigmoid is not implemented yet', { node: node.name });
+  summary: '1 / (1 + exp(-x))',
+  dtypes: FLOAT_DTYPES,
+  // exp only ever sees a non-positive argument, so it cannot overflow: for x < 0 use the equal form e^x / (1 + e^x)
+  make: () => (x) => {
+    if (x >= 0) return 1 / (1 + Math.exp(-x));
+    const e = Math.exp(x);
+    return e / (1 + e);
   },
 });

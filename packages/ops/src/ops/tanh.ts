@@ -1,15 +1,10 @@
-import { fail } from '@qtool/ir';
-import { defineOp } from '../op.js';
+import { defineUnary, FLOAT_DTYPES } from './elementwise.js';
 
-// TODO(stub): shape rule and float reference, see docs/ir.md.
-export const tanh = defineOp({
+export const tanh = defineUnary({
   name: 'tanh',
-  summary: 'not implemented yet',
-  inputs: ['X'],
-  inferShape(node) {
-    fail('QT202', 'tanh is not implemented yet', { node: node.name });
-  },
-  evalFloat(node) {
-    fail('QT202', 'tanh is not implemented yet', { node: node.name });
-  },
+  summary: 'hyperbolic tangent',
+  dtypes: FLOAT_DTYPES,
+  // Math.tanh is stable on its own (saturates to +-1, keeps tiny x exact); the naive (e^x - e^-x)/(e^x + e^-x)
+  // gives NaN past |x| ~ 710.
+  make: () => Math.tanh,
 });

@@ -29,6 +29,11 @@ export interface Node {
   inputs: string[];
   outputs: string[];
   attrs: Attrs;
+  /**
+   * Integer parameters the quantizer computed for this node (weights, offsets, multipliers, clamp bounds,
+   * tables). The integer simulator and the C emitter both read this one object; neither recomputes it.
+   */
+  params?: unknown;
 }
 
 export interface ModelSource {
@@ -64,7 +69,7 @@ export function cloneGraph(g: Graph): Graph {
     outputs: [...g.outputs],
     tensors: new Map([...g.tensors].map(([k, v]) => [k, cloneInfo(v)])),
     initializers: new Map(g.initializers),
-    nodes: g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } })),
+    nodes: g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } })), // params are shared (immutable)
     source: g.source ? { ...g.source } : undefined,
   };
 }

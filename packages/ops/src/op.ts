@@ -1,4 +1,5 @@
 import type { DType, Node, Tensor, TensorInfo } from '@qtool/ir';
+import type { QuantizeContext } from './quant.js';
 
 /** The static result of a shape rule: one entry per node output. */
 export interface OutType {
@@ -22,6 +23,13 @@ export interface OpDef {
   evalFloat(node: Node, inputs: (Tensor | undefined)[]): Tensor[];
   /** Multiply-accumulates for one run, for `inspect` and reports (0 when not a MAC op). */
   macs?(node: Node, inputs: (TensorInfo | undefined)[], outputs: TensorInfo[]): number;
+  /**
+   * Prepare (compile time, the only float math of the integer path): the node's integer parameters from the
+   * quantization of its tensors. The result is stored on `node.params`, read by evalInt and the C emitter.
+   */
+  quantize?(node: Node, ctx: QuantizeContext): unknown;
+  /** Integer reference (the specification every C kernel must match bit for bit): integer tensors in and out. */
+  evalInt?(node: Node, inputs: (Tensor | undefined)[]): Tensor[];
 }
 
 export function defineOp<T extends OpDef>(def: T): T {

@@ -5,3 +5,4 @@ export * from './fold-batchnorm.js';
 export * from './fuse-activations.js';
 export * from './simplify-layout.js';
 export * from './pipeline.js';
+export * from './dequantize.js';

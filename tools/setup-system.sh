@@ -6,6 +6,8 @@ need=()
 command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
 command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
+# The .npy tests compare against NumPy itself (Debian's python3, not whatever python3 is first on PATH).
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "setup-system: installing ${need[*]}" >&2
 if [ "$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else

@@ -8,6 +8,7 @@ export { importOnnx, onnxModelOpTypes } from './onnx/reader.js';
 export { onnxOpTypes } from './onnx/ops.js';
 export { readTensorProto, loadTensorProto, type NamedTensor } from './onnx/tensor-proto.js';
 export { importTflite } from './tflite/reader.js';
+export * from './npy.js';
 
 export type ModelFormat = 'onnx' | 'tflite';
 

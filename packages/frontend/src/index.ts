@@ -4,7 +4,7 @@ import { fail, type Graph } from '@qtool/ir';
 import { importOnnx } from './onnx/reader.js';
 import { importTflite } from './tflite/reader.js';
 
-export { importOnnx, onnxModelOpTypes } from './onnx/reader.js';
+export { importOnnx, onnxModelOpTypes, type OnnxImportOptions } from './onnx/reader.js';
 export { onnxOpTypes } from './onnx/ops.js';
 export { readTensorProto, loadTensorProto, type NamedTensor } from './onnx/tensor-proto.js';
 export { importTflite } from './tflite/reader.js';

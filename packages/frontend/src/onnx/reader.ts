@@ -1,5 +1,5 @@
 import { ModelProtoSchema, type GraphProto, type ModelProto, type ValueInfoProto } from 'onnx-buf';
-import { DiagnosticBag, emptyGraph, fail, QtError, verify, type Graph } from '@qtool/ir';
+import { DiagnosticBag, emptyGraph, fail, QtError, verify, type Graph, type Tensor } from '@qtool/ir';
 import { inferShapes, knownOps } from '@qtool/ops';
 import { ImportContext, wrapNode, type OnnxNode } from './context.js';
 import { onnxOps } from './ops.js';
@@ -14,10 +14,18 @@ import { decodeMessage, dtypeFromOnnx, tensorFromProto } from './proto.js';
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 28;
 
+export interface OnnxImportOptions {
+  /**
+   * Graph inputs to freeze: each named input becomes a constant with this value and is no longer a model input
+   * (e.g. a Reshape shape or Clip bound that the model file leaves as an input).
+   */
+  constants?: ReadonlyMap<string, Tensor>;
+}
+
 /** Imports an ONNX ModelProto into the IR. Throws QtError (QT1xx, or QT2xx from verification) on any problem. */
-export function importOnnx(bytes: Uint8Array, file: string): Graph {
+export function importOnnx(bytes: Uint8Array, file: string, options: OnnxImportOptions = {}): Graph {
   try {
-    return importModel(bytes, file);
+    return importModel(bytes, file, options);
   } catch (e) {
     if (e instanceof QtError) throw e;
     fail('QT003', `ONNX import failed unexpectedly: ${(e as Error).message}`, { file });
@@ -31,7 +39,7 @@ export function onnxModelOpTypes(bytes: Uint8Array, file: string): string[] {
   return [...new Set(ops)];
 }
 
-function importModel(bytes: Uint8Array, file: string): Graph {
+function importModel(bytes: Uint8Array, file: string, options: OnnxImportOptions): Graph {
   if (bytes.length === 0) fail('QT100', 'empty file', { file });
   const model = decodeMessage<ModelProto>(ModelProtoSchema, bytes, file);
   const graph = model.graph;
@@ -47,6 +55,10 @@ function importModel(bytes: Uint8Array, file: string): Graph {
   for (const n of graph.node) for (const o of n.output) if (o) ctx.onnxNames.add(o);
 
   loadInitializers(ctx, graph);
+  for (const [name, t] of options.constants ?? []) {
+    if (!graph.input.some((vi) => vi.name === name)) fail('QT002', `cannot freeze '${name}': the model has no such input`, { file });
+    ctx.consts.set(name, t);
+  }
   for (const vi of graph.input) if (!ctx.consts.has(vi.name)) declareInput(ctx, vi); // IR 3: initializers may be listed as inputs
   ctx.qdqPairs = planQdqPairs(graph);
 

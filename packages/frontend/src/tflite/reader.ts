@@ -1,5 +1,5 @@
 import {
-  DiagnosticBag, QtError, emptyGraph, fail, numel, sameShape, verify,
+  DiagnosticBag, QtError, emptyGraph, fail, numel, pruneUnused, sameShape, verify,
   type DType, type Graph, type QuantParams, type Tensor, type TensorInfo,
 } from '@qtool/ir';
 import { inferShapes, knownOps } from '@qtool/ops';
@@ -109,6 +109,8 @@ function read(fb: FbFile): Graph {
     }
   });
   bag.throwIfAny();
+  // Shape operands (new_shape, axes, paddings, perm) became attributes: drop the constants nothing reads now.
+  pruneUnused(g);
 
   verify(g, knownOps);
   inferShapes(g);

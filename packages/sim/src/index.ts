@@ -1,1 +1,2 @@
 export * from './float.js';
+export * from './int.js';

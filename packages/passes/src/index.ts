@@ -2,6 +2,8 @@ export * from './pass.js';
 export * from './rewrite.js';
 export * from './constant-fold.js';
 export * from './fold-batchnorm.js';
+export * from './fold-bias-add.js';
+export * from './fold-flatten-transpose.js';
 export * from './fuse-activations.js';
 export * from './simplify-layout.js';
 export * from './pipeline.js';

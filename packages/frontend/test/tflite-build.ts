@@ -31,6 +31,8 @@ export interface BuildModel {
   inputs: number[];
   outputs: number[];
   description?: string;
+  /** Large-model form: constant data after the flatbuffer, referenced by Buffer.offset/size (offset, when given). */
+  external?: { offset: number };
 }
 
 function ints(b: Builder, v: number[]): number {
@@ -68,7 +70,15 @@ export function buildTflite(m: BuildModel): Uint8Array {
   // buffers: 0 is the empty sentinel, then one per constant tensor
   const bufferData: Uint8Array[] = [];
   const tensorBuffer = m.tensors.map((t) => (t.data ? (bufferData.push(t.data), bufferData.length) : 0));
+  let at = m.external?.offset ?? 0;
   const buffers = [new Uint8Array(0), ...bufferData].map((d) => {
+    if (m.external && d.length) {
+      b.startObject(3);
+      b.addFieldInt64(1, BigInt(at), 0n);
+      b.addFieldInt64(2, BigInt(d.length), 0n);
+      at += d.length;
+      return b.endObject();
+    }
     const data = d.length ? ubytes(b, d) : 0;
     b.startObject(3);
     if (data) b.addFieldOffset(0, data, 0);
@@ -146,7 +156,16 @@ export function buildTflite(m: BuildModel): Uint8Array {
   b.addFieldOffset(3, desc, 0);
   b.addFieldOffset(4, bufVec, 0);
   b.finish(b.endObject(), 'TFL3');
-  return b.asUint8Array().slice();
+  const fbBytes = b.asUint8Array().slice();
+  if (!m.external) return fbBytes;
+  // The data goes after the flatbuffer; the offset must be known when writing it, so size the flatbuffer first.
+  const start = m.external.offset >= fbBytes.length ? m.external.offset : Math.ceil((fbBytes.length + 16) / 16) * 16;
+  if (start !== m.external.offset) return buildTflite({ ...m, external: { offset: start } });
+  const out = new Uint8Array(start + bufferData.reduce((n, d) => n + d.length, 0));
+  out.set(fbBytes);
+  let p = start;
+  for (const d of bufferData) (out.set(d, p), (p += d.length));
+  return out;
 }
 
 /** Conv2DOptions / DepthwiseConv2DOptions writer: padding 0 SAME, 1 VALID. */

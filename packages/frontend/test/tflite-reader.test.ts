@@ -66,6 +66,27 @@ describe('TFLite padding', () => {
   });
 });
 
+describe('TFLite buffers', () => {
+  it('reads constant data stored after the flatbuffer (Buffer.offset/size, the large-model form)', () => {
+    const m = {
+      tensors: [
+        { name: 'x', shape: [1, 3], type: FLOAT32 },
+        { name: 'c', shape: [1, 3], type: FLOAT32, data: f32bytes([1.5, -2, 3]) },
+        { name: 'y', shape: [1, 3], type: FLOAT32 },
+      ],
+      ops: [{ code: ADD, inputs: [0, 1], outputs: [2] }],
+      inputs: [0],
+      outputs: [2],
+    };
+    const g = importTflite(buildTflite({ ...m, external: { offset: 0 } }), 'large.tflite');
+    expect(Array.from(g.initializers.get('c')!.data as Float32Array)).toEqual([1.5, -2, 3]);
+    const cut = buildTflite({ ...m, external: { offset: 0 } });
+    const e = errorOf(() => importTflite(cut.subarray(0, cut.length - 4), 'cut.tflite'));
+    expect(e.code).toBe('QT120');
+    expect(e.message).toContain('buffers[1]');
+  });
+});
+
 describe('TFLite depthwise relayout', () => {
   // Cin = 2, depth multiplier 2: TFLite filter [1, KH=1, KW=2, Cout=4]; output channel o reads input channel o/2.
   const w = [1, 2, 3, 4, /* kw=1 */ 5, 6, 7, 8];

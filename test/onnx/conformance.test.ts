@@ -143,4 +143,30 @@ if (!existsSync(corpusRoot)) {
       console.log(report.join('\n'));
       expect(failures).toEqual([]);
     }, 600_000);
+
+    it('whole-graph cases (simple, pytorch-converted, pytorch-operator) with claimed ops match', () => {
+      const allowed = knownFailures();
+      const lines: string[] = [];
+      const failures: string[] = [];
+      let pass = 0;
+      let refused = 0;
+      for (const sub of ['simple', 'pytorch-converted', 'pytorch-operator']) {
+        const root = join(corpusRoot, 'onnx-backend-tests', sub);
+        for (const name of readdirSync(root).sort()) {
+          const dir = join(root, name);
+          if (!existsSync(join(dir, 'model.onnx')) || !existsSync(join(dir, 'test_data_set_0'))) continue;
+          const ops = onnxModelOpTypes(readFileSync(join(dir, 'model.onnx')), 'model.onnx');
+          if (!ops.every((o) => onnxOpTypes.has(o))) continue;
+          const outcome = runCase(dir);
+          if (outcome.status === 'pass') pass++;
+          else if (outcome.status === 'unsupported') {
+            refused++;
+            lines.push(`  refused ${sub}/${name}: ${outcome.why}`);
+          } else if (allowed.has(name)) lines.push(`  tolerated ${sub}/${name}: ${outcome.why}`);
+          else failures.push(`${sub}/${name}: ${outcome.why}`);
+        }
+      }
+      console.log([`ONNX whole-graph cases using only claimed ops: ${pass} passed, ${failures.length} failed, ${refused} refused`, ...lines, ...failures.map((f) => `  FAILED ${f}`)].join('\n'));
+      expect(failures).toEqual([]);
+    }, 600_000);
   });

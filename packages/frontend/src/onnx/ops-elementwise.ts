@@ -1,6 +1,7 @@
 import { numel, type AttrValue } from '@qtool/ir';
 import type { ImportContext, OnnxNode } from './context.js';
 import type { ImportFn } from './ops.js';
+import { withShape } from './tensor-util.js';
 
 // Layout-agnostic ops: they run in whichever layout their input already has, so a channels-last activation
 // stays channels-last through Add-bias / Relu / Clip chains and no transpose is needed (docs/ir.md).
@@ -27,10 +28,10 @@ export function emitUnary(ctx: ImportContext, n: OnnxNode, op: string, attrs: Re
  */
 export function binary(op: string): ImportFn {
   return (ctx, n) => {
-    ctx.checkAttrs(n, []);
     const [a, b] = n.inputs as [string, string];
     const ra = ctx.shapeOf(a, n).length;
     const rb = ctx.shapeOf(b, n).length;
+    legacyBroadcast(ctx, n, ra, rb);
     const fitsCl = (x: string, other: string, rx: number, ro: number) =>
       ctx.clOnly(x) && rx >= 3 && ((ctx.hasCl(other) && ro === rx) || (ctx.isConst(other) && ro <= rx));
     const rank = Math.max(ra, rb);
@@ -44,6 +45,30 @@ export function binary(op: string): ImportFn {
     } else ctx.emitValue(n, op, [ctx.cf(a, n), ctx.cf(b, n)], {}, 'cf');
   };
 }
+
+/**
+ * Before opset 7, Add/Sub/Mul/Div/Gemm broadcast only with `broadcast=1`, aligning B at `axis`. That equals NumPy
+ * broadcasting when B aligns with A's trailing axes (the usual case); any other `axis` is refused.
+ */
+export function legacyBroadcast(ctx: ImportContext, n: OnnxNode, ra: number, rb: number, extra: readonly string[] = []): void {
+  ctx.checkAttrs(n, n.opset < 7 ? ['broadcast', 'axis', ...extra] : extra);
+  const axis = n.opset < 7 ? ctx.int(n, 'axis') : undefined;
+  if (axis !== undefined && ctx.int(n, 'broadcast', 0) === 1 && axis !== ra - rb && axis !== ra - rb - ra)
+    ctx.bad(n, `legacy broadcast with axis=${axis} (B aligned away from A's trailing axes) is not supported`);
+}
+
+/** PRelu; before opset 7 a 1-D slope of C values applies per channel (axis 1), from 7 it broadcasts like NumPy. */
+export const prelu: ImportFn = (ctx, n) => {
+  const [x, slope] = n.inputs as [string, string];
+  const xs = ctx.shapeOf(x, n);
+  const s = ctx.consts.get(slope);
+  if (n.opset < 7 && s && s.shape.length === 1 && s.shape[0]! > 1 && xs.length > 2 && s.shape[0] === xs[1]) {
+    const perChannel = `${slope}__per_channel`;
+    ctx.consts.set(perChannel, withShape(s, [s.shape[0]!, ...new Array<number>(xs.length - 2).fill(1)]));
+    n = { ...n, inputs: [x, perChannel] };
+  }
+  binary('prelu')(ctx, n);
+};
 
 /** Identity: the output is the input (no node). */
 export const identity: ImportFn = (ctx, n) => {

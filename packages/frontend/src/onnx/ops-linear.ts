@@ -14,7 +14,7 @@ function temp(ctx: ImportContext, n: OnnxNode, op: string, inputs: string[], att
 }
 
 export const gemm: ImportFn = (ctx, n) => {
-  ctx.checkAttrs(n, ['alpha', 'beta', 'transA', 'transB']);
+  ctx.checkAttrs(n, ['alpha', 'beta', 'transA', 'transB', ...(n.opset < 7 ? ['broadcast'] : [])]);
   const [a, b, c] = n.inputs as [string, string, string | undefined];
   const alpha = ctx.float(n, 'alpha', 1);
   const beta = ctx.float(n, 'beta', 1);

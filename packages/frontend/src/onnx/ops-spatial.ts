@@ -109,6 +109,7 @@ export const globalAveragePool: ImportFn = (ctx, n) => {
 /** BatchNormalization, inference form only (training mode outputs running statistics qtool has no use for). */
 export const batchNormalization: ImportFn = (ctx, n) => {
   ctx.checkAttrs(n, ['epsilon', 'momentum', 'spatial', 'training_mode', 'is_test']);
+  if (n.attrs.has('is_test') && ctx.int(n, 'is_test', 0) !== 1) ctx.bad(n, 'BatchNormalization with is_test=0 (training) is not supported');
   if (ctx.int(n, 'training_mode', 0) !== 0) ctx.bad(n, 'BatchNormalization with training_mode=1 is not supported (export the model for inference)');
   if (ctx.int(n, 'spatial', 1) !== 1) ctx.bad(n, 'BatchNormalization with spatial=0 is not supported');
   if (n.outputs.slice(1).some(Boolean)) ctx.bad(n, 'BatchNormalization with training outputs (running mean/var) is not supported');

@@ -1,9 +1,8 @@
 import type { ImportContext, OnnxNode } from './context.js';
-import { binary, clip, identity, unary } from './ops-elementwise.js';
+import { binary, clip, identity, prelu, unary } from './ops-elementwise.js';
 import { gemm, matMul } from './ops-linear.js';
 import { dequantizeLinear, quantizeLinear } from './ops-quant.js';
-import { concat, flatten, reduceMean, reshape, softmax, squeeze, transpose, unsqueeze } from './ops-shape.js';
-import { pad } from './ops-shape.js';
+import { concat, flatten, pad, reduceMean, reshape, softmax, squeeze, transpose, unsqueeze } from './ops-shape.js';
 import { averagePool, batchNormalization, conv, globalAveragePool, maxPool } from './ops-spatial.js';
 import { constant } from './ops-constant.js';
 
@@ -16,7 +15,7 @@ export const onnxOps: Readonly<Record<string, ImportFn>> = {
   Sub: binary('sub'),
   Mul: binary('mul'),
   Div: binary('div'),
-  PRelu: binary('prelu'),
+  PRelu: prelu,
   Relu: unary('relu'),
   Sigmoid: unary('sigmoid'),
   Tanh: unary('tanh'),

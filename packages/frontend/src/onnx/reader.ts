@@ -11,7 +11,7 @@ import { decodeMessage, dtypeFromOnnx, tensorFromProto } from './proto.js';
 // bring outputs back to ONNX layout, then shape inference and verification.
 
 /** Oldest and newest default-domain opset the reader accepts. */
-export const MIN_OPSET = 7;
+export const MIN_OPSET = 6;
 export const MAX_OPSET = 28;
 
 export interface OnnxImportOptions {

@@ -21,6 +21,8 @@ def main():
     np.save(os.path.join(out, "train_y.npy"), y[:TRAIN])
     np.save(os.path.join(out, "test_x.npy"), x[TRAIN:])
     np.save(os.path.join(out, "test_y.npy"), y[TRAIN:])
+    # calib.npy beside this script (committed) is the first 200 training images, made by this line:
+    # np.save("examples/digits/calib.npy", x[:200])
 
 
 if __name__ == "__main__":

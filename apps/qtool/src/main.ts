@@ -19,13 +19,45 @@ program
   .option('--raw', 'show the graph as imported, before the standard passes')
   .action(async (model: string, opts) => (await import('./commands/inspect.js')).inspect(model, opts));
 
+const quantOptions = (c: Command) =>
+  c
+    .option('--calib <path>', 'calibration samples: a .npy batch, a TensorProto .pb, or a folder of .npy/.pb/.png/.bmp')
+    .option('--calib-method <m>', 'minmax | moving-average | percentile | mse | kl (default minmax)')
+    .option('--calib-count <n>', 'use at most n calibration samples (default 500)')
+    .option('--calib-scale <s>', 'images: multiply pixels by s (default 1/255)')
+    .option('--calib-mean <m>', 'images: then subtract m (one value, or one per channel, comma-separated; default 0)')
+    .option('--bits <b>', 'weight bits 2..8 (default 8)')
+    .option('--granularity <g>', 'weight parameters per tensor or per channel (default channel)')
+    .option('--anchor <a>', 'integer weight offset from the min or max extreme (default min)')
+    .option('--rounding <r>', "weights: 'offset' round(w/s)-o or 'shifted' round((w-wmin)/s) (default offset)")
+    .option('--keep-quant', "keep a quantized model's own parameters and TFLite's rounding (bit-exact with TFLite)");
+
+quantOptions(
+  program
+    .command('compile')
+    .description('quantize a model and write the integer artifact (qmodel.json) and report.json; no model: the bundled example')
+    .argument('[model]', '.onnx or .tflite file (default: the bundled digits example)')
+    .option('-o, --output <dir>', 'output folder (default out/<model name>)'),
+).action(async (model: string | undefined, opts) => (await import('./commands/compile.js')).compile(model, opts));
+
+quantOptions(
+  program
+    .command('validate')
+    .description('float vs integer: accuracy, output agreement and per-layer SQNR on labelled data')
+    .argument('<model>', 'model file')
+    .requiredOption('--data <npy>', 'samples (.npy batch)')
+    .option('--labels <npy>', 'integer class labels (.npy), one per sample')
+    .option('--limit <n>', 'use at most n samples'),
+).action(async (model: string, opts) => (await import('./commands/validate.js')).validate(model, opts));
+
 program
   .command('run')
-  .description('run a model on .npy inputs with the simulator')
-  .argument('<model>', 'model file')
+  .description('run a model file (float simulator) or a compiled folder (integer simulator) on .npy inputs')
+  .argument('<model>', 'model file, or a folder written by compile')
   .requiredOption('-i, --input <npy...>', 'input tensor(s) as .npy, one per model input, in input order')
   .option('-o, --output <npy...>', 'where to write the output tensor(s) (.npy); default prints a summary')
-  .option('--float', 'run the float reference simulator')
+  .option('--float', 'run the float reference simulator (model files always run in float)')
+  .option('--dequantize', 'integer model: write float outputs (scale * (q - zero point)) instead of integers')
   .action(async (model: string, opts) => (await import('./commands/run.js')).run(model, opts));
 
 async function main(): Promise<number> {

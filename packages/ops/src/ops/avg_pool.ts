@@ -1,7 +1,9 @@
 import type { Node, Tensor, TensorInfo } from '@qtool/ir';
 import { defineOp, type OutType } from '../op.js';
+import type { QuantizeContext } from '../quant.js';
 import { attrBool, floatTensor, need } from '../util.js';
 import { planPool, poolLoop, values } from './window.js';
+import { evalPool, quantizePool } from './int_pool.js';
 
 // N-D average pooling, channels-last: X [N, S1..Sr, C] -> Y [N, O1..Or, C] (ONNX AveragePool,
 // TFLite AVERAGE_POOL_2D). The sum runs over window cells inside the input (pads contribute zero). The divisor:
@@ -29,4 +31,7 @@ export const avgPool = defineOp({
     });
     return [floatTensor([p.batch, ...p.out, p.channels], y)];
   },
+
+  quantize: (node: Node, ctx: QuantizeContext) => quantizePool(node, ctx, 'avg'),
+  evalInt: evalPool,
 });

@@ -2,6 +2,7 @@ import type { Node, Tensor, TensorInfo } from '@qtool/ir';
 import { defineOp, type OutType } from '../op.js';
 import { attrNumber, floatTensor, need, shapeError } from '../util.js';
 import { values, type Shaped } from './window.js';
+import { refuse } from './int_common.js';
 
 // Inference-mode batch normalization (ONNX BatchNormalization, training_mode=0), channel on the LAST axis:
 // y = (x - mean[c]) / sqrt(var[c] + epsilon) * scale[c] + B[c]. epsilon defaults to 1e-5 as in ONNX.
@@ -42,4 +43,7 @@ export const batchNorm = defineOp({
     }
     return [y];
   },
+
+  // the fold-batchnorm pass merges it into the preceding conv; a batch_norm that survives has no integer kernel
+  quantize: (node: Node) => refuse(node, 'batch_norm has no integer kernel (the fold-batchnorm pass removes it after a conv)'),
 });

@@ -1,7 +1,8 @@
-import { allocate, makeTensor, numel, type Node, type TensorInfo } from '@qtool/ir';
+import { allocate, makeTensor, numel, type Node, type Tensor, type TensorInfo } from '@qtool/ir';
 import { defineOp } from '../op.js';
 import { attrNumber, normAxis, sameDtype, shapeError } from '../util.js';
 import type { Elems } from './elementwise.js';
+import { concatEval, quantizeConcat } from './int_move.js';
 
 /** Output shape and normalised axis; every input is required, of one dtype and rank, equal off the axis. */
 function rule(node: Node, inputs: readonly (Pick<TensorInfo, 'dtype' | 'shape'> | undefined)[]) {
@@ -46,4 +47,6 @@ export const concat = defineOp({
       }
     return [makeTensor(dtype, shape, dst as ReturnType<typeof allocate>)];
   },
+  quantize: quantizeConcat,
+  evalInt: (node: Node, inputs: (Tensor | undefined)[]): Tensor[] => concatEval(concat)(node, inputs),
 });

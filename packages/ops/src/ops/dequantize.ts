@@ -3,6 +3,7 @@ import { defineOp } from '../op.js';
 import { need } from '../util.js';
 import { requireDtype } from './elementwise.js';
 import { channelOf, qparams, QUANT_DTYPES } from './qparams.js';
+import { refuse } from './int_common.js';
 
 export const dequantize = defineOp({
   name: 'dequantize',
@@ -28,4 +29,6 @@ export const dequantize = defineOp({
     }
     return [makeTensor('float32', x.shape, out)];
   },
+  // int8 -> float leaves the integer model: 'qtool run --dequantize' does it outside (docs/arithmetic.md)
+  quantize: (node) => refuse(node, 'dequantize produces float; it belongs at the integer model\'s boundary'),
 });

@@ -1,7 +1,9 @@
+import type { OpDef } from '../op.js';
+import { quantizeLut, evalLut } from './int_lut.js';
 import { defineUnary, FLOAT_DTYPES } from './elementwise.js';
 import { attrNumber } from '../util.js';
 
-export const hardSigmoid = defineUnary({
+const spec: Parameters<typeof defineUnary>[0] = {
   name: 'hard_sigmoid',
   summary: 'max(0, min(1, alpha*x + beta)), alpha 0.2 and beta 0.5 by default as in ONNX',
   dtypes: FLOAT_DTYPES,
@@ -10,4 +12,11 @@ export const hardSigmoid = defineUnary({
     const beta = attrNumber(node, 'beta', 0.5);
     return (x) => Math.max(0, Math.min(1, alpha * x + beta));
   },
-});
+};
+
+// int8: a 256-entry table of the float function (docs/arithmetic.md)
+export const hardSigmoid = {
+  ...defineUnary(spec),
+  quantize: (node, ctx) => quantizeLut(node, ctx, spec.make(node)),
+  evalInt: evalLut,
+} satisfies OpDef;

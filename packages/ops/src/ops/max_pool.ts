@@ -1,7 +1,10 @@
+import { makeTensor } from '@qtool/ir';
 import type { Node, Tensor, TensorInfo } from '@qtool/ir';
 import { defineOp, type OutType } from '../op.js';
+import type { QuantizeContext } from '../quant.js';
 import { floatTensor, need } from '../util.js';
 import { planPool, poolLoop, values } from './window.js';
+import { evalPool, quantizePool } from './int_pool.js';
 
 // N-D max pooling, channels-last: X [N, S1..Sr, C] -> Y [N, O1..Or, C] (ONNX MaxPool, TFLite MAX_POOL_2D).
 // Padding is not a value: the max is taken over the window cells inside the input only ("padding never wins").
@@ -29,6 +32,12 @@ export const maxPool = defineOp({
       }
       return m;
     });
+    // max selects, it never computes: the output keeps the input's element type (ONNX MaxPool on uint8)
+    const xt = need(node, inputs, 0);
+    if (xt.dtype !== 'float32') return [makeTensor(xt.dtype, [p.batch, ...p.out, p.channels], y)];
     return [floatTensor([p.batch, ...p.out, p.channels], y)];
   },
+
+  quantize: (node: Node, ctx: QuantizeContext) => quantizePool(node, ctx, 'max'),
+  evalInt: evalPool,
 });

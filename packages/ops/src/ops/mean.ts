@@ -2,6 +2,8 @@ import { numel, stridesOf, type Node, type Tensor, type TensorInfo } from '@qtoo
 import { defineOp, type OutType } from '../op.js';
 import { attrBool, attrInts, floatTensor, need, normAxis, shapeError } from '../util.js';
 import { values, type Shaped } from './window.js';
+import { evalMean, quantizeMean } from './int_pool.js';
+import type { QuantizeContext } from '../quant.js';
 
 // Arithmetic mean over `axes` (ONNX ReduceMean, GlobalAveragePool; TFLite MEAN). keepDims (default true, as in
 // ONNX keepdims=1) leaves each reduced axis as 1. Absent or empty axes reduce every axis: ONNX ReduceMean with
@@ -70,4 +72,8 @@ export const mean = defineOp({
     for (let i = 0; i < acc.length; i++) yd[i] = acc[i]! / count;
     return [y];
   },
+
+  // Prepare sees no shapes: the axes as given (normalised by the readers); count is taken from the input shape
+  quantize: (node: Node, ctx: QuantizeContext) => quantizeMean(node, ctx, attrInts(node, 'axes', [])),
+  evalInt: evalMean,
 });

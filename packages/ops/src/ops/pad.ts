@@ -2,6 +2,7 @@ import { allocate, makeTensor, numel, stridesOf, type Node, type Tensor, type Te
 import { defineOp, type OutType } from '../op.js';
 import { attrInts, attrNumber, attrString, need, shapeError } from '../util.js';
 import type { Shaped } from './window.js';
+import { padEval, quantizePad } from './int_move.js';
 
 // ONNX Pad (and TFLite PAD/PADV2/MIRROR_PAD) with the pads folded into an attribute: pads = [begins..., ends...],
 // one pair per axis of X; a negative pad crops. Modes: 'constant' (fill with `value`, default 0), 'reflect'
@@ -99,6 +100,9 @@ export const pad = defineOp({
     }
     return [makeTensor(xt.dtype, p.shape, out)];
   },
+
+  quantize: quantizePad,
+  evalInt: (node: Node, inputs: (Tensor | undefined)[]): Tensor[] => padEval(pad)(node, inputs),
 });
 
 /** out[e] = src[off], or the pad value when off < 0 (typed-array assignment converts it to the element type). */

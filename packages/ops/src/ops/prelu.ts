@@ -2,6 +2,7 @@ import { defineOp } from '../op.js';
 import { broadcastShapes, need, sameDtype, shapeError } from '../util.js';
 import { broadcastMap, FLOAT_DTYPES, requireDtype } from './elementwise.js';
 import { sameShape, type Node } from '@qtool/ir';
+import { evalLut, quantizePreluLut } from './int_lut.js';
 
 /** ONNX PRelu broadcasts slope to X only (unidirectional): the output always has X's shape. */
 function outShape(node: Node, x: number[], slope: number[]): number[] {
@@ -26,4 +27,7 @@ export const prelu = defineOp({
     const dtype = requireDtype(node, sameDtype(node, [x.dtype, slope.dtype]), FLOAT_DTYPES);
     return [broadcastMap(x, slope, outShape(node, x.shape, slope.shape), dtype, (v, s) => (v < 0 ? s * v : v))];
   },
+  // int8: one 256-entry table per slope value (scalar slope: one table; [C] slope: per channel, last axis)
+  quantize: quantizePreluLut,
+  evalInt: evalLut,
 });

@@ -3,6 +3,7 @@ import { defineOp } from '../op.js';
 import { attrString, need } from '../util.js';
 import { requireDtype } from './elementwise.js';
 import { channelOf, qparams, QUANT_DTYPES } from './qparams.js';
+import { quantizeRequantize, requantizeEval } from './int_move.js';
 
 /** Round half to even, as ONNX QuantizeLinear specifies (2.5 -> 2, -0.5 -> -0). Infinities pass through. */
 export function roundHalfEven(v: number): number {
@@ -50,4 +51,7 @@ export const quantize = defineOp({
     }
     return [makeTensor(dtype, x.shape, out)];
   },
+  // int8 -> int8 only: y = clamp(R(x - zp_in, m, s) + zp_out); float -> int happens outside the integer model
+  quantize: quantizeRequantize,
+  evalInt: requantizeEval,
 });

@@ -1,7 +1,8 @@
 import { makeTensor, numel } from '@qtool/ir';
 import { defineOp } from '../op.js';
 import { attrInts, need, shapeError } from '../util.js';
-import type { Node } from '@qtool/ir';
+import type { Node, Tensor } from '@qtool/ir';
+import { moveEval, quantizeMove } from './int_move.js';
 
 /** The target shape: the readers resolve ONNX 0 (copy) and -1 (infer), so every entry is a real size here. */
 function target(node: Node, from: readonly number[]): number[] {
@@ -24,4 +25,6 @@ export const reshape = defineOp({
     // a copy, so callers may treat every op output as their own buffer
     return [makeTensor(x.dtype, target(node, x.shape), x.data.slice())];
   },
+  quantize: quantizeMove,
+  evalInt: (node: Node, inputs: (Tensor | undefined)[]): Tensor[] => moveEval(reshape)(node, inputs),
 });

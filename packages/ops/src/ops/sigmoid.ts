@@ -1,6 +1,8 @@
+import type { OpDef } from '../op.js';
+import { quantizeLut, evalLut } from './int_lut.js';
 import { defineUnary, FLOAT_DTYPES } from './elementwise.js';
 
-export const sigmoid = defineUnary({
+const spec: Parameters<typeof defineUnary>[0] = {
   name: 'sigmoid',
   summary: '1 / (1 + exp(-x))',
   dtypes: FLOAT_DTYPES,
@@ -10,4 +12,11 @@ export const sigmoid = defineUnary({
     const e = Math.exp(x);
     return e / (1 + e);
   },
-});
+};
+
+// int8: a 256-entry table of the float function (docs/arithmetic.md)
+export const sigmoid = {
+  ...defineUnary(spec),
+  quantize: (node, ctx) => quantizeLut(node, ctx, spec.make(node)),
+  evalInt: evalLut,
+} satisfies OpDef;

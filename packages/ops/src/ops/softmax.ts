@@ -2,6 +2,7 @@ import { stridesOf, type Node, type Tensor, type TensorInfo } from '@qtool/ir';
 import { defineOp, type OutType } from '../op.js';
 import { attrNumber, floatTensor, need, normAxis } from '../util.js';
 import { values } from './window.js';
+import { evalSoftmax, quantizeSoftmax } from './int_softmax.js';
 
 // Softmax along one axis (ONNX Softmax opset >= 13, TFLite SOFTMAX with beta):
 // y = exp(beta*x - m) / sum(exp(beta*x - m)), m = max(beta*x) along the axis so no exp overflows.
@@ -38,4 +39,7 @@ export const softmax = defineOp({
       }
     return [y];
   },
+
+  quantize: quantizeSoftmax,
+  evalInt: evalSoftmax,
 });

@@ -1,7 +1,8 @@
-import { allocate, makeTensor, numel, stridesOf, type Node } from '@qtool/ir';
+import { allocate, makeTensor, numel, stridesOf, type Node, type Tensor } from '@qtool/ir';
 import { defineOp } from '../op.js';
 import { attrInts, need, shapeError } from '../util.js';
 import type { Elems } from './elementwise.js';
+import { moveEval, quantizeMove } from './int_move.js';
 
 /** perm, checked to be a permutation of 0..rank-1; absent means reverse the axes (ONNX default). */
 function permOf(node: Node, rank: number): number[] {
@@ -45,4 +46,6 @@ export const transpose = defineOp({
     }
     return [makeTensor(x.dtype, shape, dst as typeof x.data)];
   },
+  quantize: quantizeMove,
+  evalInt: (node: Node, inputs: (Tensor | undefined)[]): Tensor[] => moveEval(transpose)(node, inputs),
 });

@@ -1,0 +1,15 @@
+import { fail } from '@qtool/ir';
+import type { KernelEmitter } from '../kernel.js';
+
+// The C side of each IR op, keyed by op name. Kernel families register their emitters here.
+const emitters = new Map<string, KernelEmitter>();
+
+export function registerEmitters(list: KernelEmitter[]): void {
+  for (const e of list) emitters.set(e.op, e);
+}
+
+export function emitterOf(op: string): KernelEmitter {
+  const e = emitters.get(op);
+  if (!e) fail('QT500', `no C kernel for op '${op}'`);
+  return e;
+}

@@ -37,7 +37,11 @@ quantOptions(
     .command('compile')
     .description('quantize a model and write the integer artifact (qmodel.json) and report.json; no model: the bundled example')
     .argument('[model]', '.onnx or .tflite file (default: the bundled digits example)')
-    .option('-o, --output <dir>', 'output folder (default out/<model name>)'),
+    .option('-o, --output <dir>', 'output folder (default out/<model name>)')
+    .option('--target <t>', 'host | cortex-m0plus | cortex-m3 | cortex-m4 | cortex-m55 (default host, or the board\'s)')
+    .option('--board <b>', 'mps2-an386 | mps3-an547 | lm3s6965evb | nucleo-l4r5zi: its CPU and memory limits')
+    .option('--ram <bytes>', 'refuse a model whose arena + scratch does not fit (e.g. 64K)')
+    .option('--flash <bytes>', 'refuse a model whose weights + code do not fit (e.g. 256K)'),
 ).action(async (model: string | undefined, opts) => (await import('./commands/compile.js')).compile(model, opts));
 
 quantOptions(

@@ -14,7 +14,7 @@ function summarizeValue(v: unknown): unknown {
   return v;
 }
 
-export function buildReport(a: Artifact, floatGraph: Graph, ranges?: Ranges): Record<string, unknown> {
+export function buildReport(a: Artifact, floatGraph: Graph, ranges?: Ranges) {
   const g = a.graph;
   const q = (name: string) => {
     const t = g.tensors.get(name)!;

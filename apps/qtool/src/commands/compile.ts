@@ -1,12 +1,19 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { saveArtifact } from '@qtool/quantizer';
+import { boards, cName, emitModel, isTarget, RAM_RESERVE, targets, type TargetName } from '@qtool/codegen';
+import { fail } from '@qtool/ir';
+import { serializeArtifact, ARTIFACT_FILE } from '@qtool/quantizer';
+import { measureCode } from '../build.js';
 import { exampleCalib, exampleModel, quantizeModel, type QuantizeCliOptions } from '../quantize.js';
-import { buildReport, formatScale } from '../report.js';
-import { table } from '../table.js';
+import { buildReport } from '../report.js';
+import { formatInt, table } from '../table.js';
 
 export interface CompileOptions extends QuantizeCliOptions {
   output?: string;
+  target?: string;
+  board?: string;
+  ram?: string;
+  flash?: string;
 }
 
 /** Writes a file through a temporary name so a failure never leaves half of it. */
@@ -16,26 +23,79 @@ export function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+function bytesOption(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\s*([kKmM]?)i?[bB]?$/.exec(v.trim());
+  if (!m) fail('QT002', `${flag} takes a byte count such as 65536, 64K or 2M, got '${v}'`);
+  return Number(m[1]) * (m[2]!.toLowerCase() === 'k' ? 1024 : m[2]!.toLowerCase() === 'm' ? 1024 * 1024 : 1);
+}
+
 export async function compile(model: string | undefined, opts: CompileOptions): Promise<void> {
   const usingExample = model === undefined;
   const path = model ?? exampleModel;
   const o: CompileOptions = usingExample && !opts.calib && !opts.keepQuant ? { ...opts, calib: exampleCalib, calibScale: '1' } : opts;
-  const out = resolve(opts.output ?? (usingExample ? 'out/digits_cnn' : `out/${path.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '')}`));
+  const board = opts.board === undefined ? undefined : boards[opts.board];
+  if (opts.board !== undefined && !board) fail('QT002', `unknown board '${opts.board}' (known: ${Object.keys(boards).join(', ')})`);
+  const targetName = opts.target ?? board?.target ?? 'host';
+  if (!isTarget(targetName)) fail('QT002', `unknown target '${targetName}' (known: ${Object.keys(targets).join(', ')})`);
+  if (board && opts.target && board.target !== opts.target) fail('QT002', `board ${board.name} is a ${board.target}, not ${opts.target}`);
+  const target = targets[targetName as TargetName];
+  const ramLimit = bytesOption(opts.ram, '--ram') ?? board?.ram;
+  const flashLimit = bytesOption(opts.flash, '--flash') ?? board?.flash;
   const log = (s: string) => process.stderr.write(s + '\n');
   if (usingExample) log(`no model given: compiling the bundled example ${path}`);
+
   const { artifact, float, ranges } = quantizeModel(path, o, log);
+  const name = cName(artifact.meta.source.file);
+  const m = artifact.meta;
+  const optionText = m.options.mode === 'tflite' ? '--keep-quant' : `--bits ${m.options.bits} --granularity ${m.options.granularity} --anchor ${m.options.anchor} --rounding ${m.options.rounding}`;
+  const emitted = emitModel({ graph: artifact.graph, name, target, tool: m.tool, sourceFile: m.source.file, sourceSha256: m.source.sha256, options: optionText });
+  const code = measureCode(emitted.files, target, name);
+  const ram = emitted.plan.peak + emitted.scratchBytes;
+  const flash = emitted.constBytes + (code?.text ?? 0);
+
+  // refuse before writing anything
+  const problems: string[] = [];
+  if (ramLimit !== undefined && ram + RAM_RESERVE > ramLimit)
+    problems.push(`RAM: arena ${formatInt(emitted.plan.peak)} + scratch ${formatInt(emitted.scratchBytes)} + runtime reserve ${formatInt(RAM_RESERVE)} = ${formatInt(ram + RAM_RESERVE)} bytes > ${formatInt(ramLimit)} available`);
+  if (flashLimit !== undefined && flash > flashLimit)
+    problems.push(`flash: weights ${formatInt(emitted.constBytes)} + code ${formatInt(code?.text ?? 0)} = ${formatInt(flash)} bytes > ${formatInt(flashLimit)} available`);
+  if (problems.length) fail('QT501', `model does not fit ${board ? `board ${board.name}` : 'the given limits'}: ${problems.join('; ')}`);
+
+  const report = {
+    ...buildReport(artifact, float, ranges),
+    target: target.name,
+    board: board?.name,
+    memory: {
+      arenaBytes: emitted.plan.peak,
+      arenaLowerBound: emitted.plan.lowerBound,
+      arenaNaive: emitted.plan.naive,
+      scratchBytes: emitted.scratchBytes,
+      weightBytes: emitted.constBytes,
+      code: code ?? null,
+      flashBytes: code ? flash : null,
+      ramBytes: ram,
+    },
+    codegenLayers: emitted.layers,
+    modelHash: emitted.modelHash,
+  };
+  const out = resolve(opts.output ?? (usingExample ? 'out/digits_cnn' : `out/${name}`));
   mkdirSync(out, { recursive: true });
-  saveArtifact(out, artifact);
-  const report = buildReport(artifact, float, ranges);
+  for (const [file, text] of emitted.files) writeAtomic(join(out, file), text);
+  writeAtomic(join(out, ARTIFACT_FILE), serializeArtifact(artifact));
   writeAtomic(join(out, 'report.json'), JSON.stringify(report, null, 1) + '\n');
-  const layers = report.layers as { name: string; op: string; output: { shape: number[]; scale?: number; zeroPoint?: number }; macs: number }[];
+
+  const macs = report.layers.map((l) => l.macs);
   process.stdout.write(
-    `compiled ${artifact.meta.source.file} (${artifact.meta.options.mode} rounding, ${
-      artifact.meta.options.mode === 'tflite' ? 'model parameters kept' : `${artifact.meta.options.bits}-bit weights per ${artifact.meta.options.granularity}, ${artifact.meta.options.anchor}-anchored`
-    }) into ${out}\n\n` +
+    `compiled ${m.source.file} for ${target.name}${board ? ` (${board.name})` : ''} into ${out}\n` +
+      `quantization: ${m.options.mode === 'tflite' ? 'model parameters kept, TFLite rounding' : `${m.options.bits}-bit weights per ${m.options.granularity}, ${m.options.anchor}-anchored, qtool rounding`}\n\n` +
       table(
-        ['#', 'layer', 'op', 'output', 'scale', 'zero point', 'MACs'],
-        layers.map((l, i) => [String(i), l.name, l.op, `[${l.output.shape.join(',')}]`, formatScale(l.output.scale), String(l.output.zeroPoint ?? '-'), l.macs]),
-      ),
+        ['#', 'layer', 'op', 'output', 'MACs', 'weight bytes', 'arena in use'],
+        emitted.layers.map((l, i) => [String(i), l.name, l.op, `[${l.output.join(',')}]`, macs[i] ?? 0, l.constBytes, l.arenaBytes]),
+      ) +
+      `\nRAM:   arena ${formatInt(emitted.plan.peak)} bytes (lower bound ${formatInt(emitted.plan.lowerBound)}, naive ${formatInt(emitted.plan.naive)}) + scratch ${formatInt(emitted.scratchBytes)}` +
+      `\nflash: weights ${formatInt(emitted.constBytes)} bytes + code ${code ? `${formatInt(code.text)} bytes (${code.compiler})` : 'not measured (compiler missing)'}` +
+      `\nMACs:  ${formatInt(macs.reduce((a, b) => a + b, 0))}\n` +
+      (target.name === 'host' ? `\nbuild and run on the host: make -C ${out} && ${out}/host_main < input.bin > output.bin\n` : `\nbuild: make -C ${out} (lib${name}.a with ${target.cc})\n`),
   );
 }

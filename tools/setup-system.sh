@@ -5,6 +5,7 @@ set -euo pipefail
 need=()
 command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
 command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
+/usr/bin/python3 -c "import sklearn" 2>/dev/null || need+=(python3-sklearn)
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 # The .npy tests compare against NumPy itself (Debian's python3, not whatever python3 is first on PATH).
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)

@@ -1,12 +1,15 @@
 import { fail } from '@qtool/ir';
 import type { KernelEmitter } from '../kernel.js';
+import { macEmitters } from './mac.js';
 
-// The C side of each IR op, keyed by op name. Kernel families register their emitters here.
+// The C side of each IR op, keyed by op name: one emitter per op, grouped by kernel family.
 const emitters = new Map<string, KernelEmitter>();
 
 export function registerEmitters(list: KernelEmitter[]): void {
   for (const e of list) emitters.set(e.op, e);
 }
+
+registerEmitters(macEmitters);
 
 export function emitterOf(op: string): KernelEmitter {
   const e = emitters.get(op);

@@ -30,7 +30,7 @@ const quantOptions = (c: Command) =>
     .option('--granularity <g>', 'weight parameters per tensor or per channel (default channel)')
     .option('--anchor <a>', 'integer weight offset from the min or max extreme (default min)')
     .option('--rounding <r>', "weights: 'offset' round(w/s)-o or 'shifted' round((w-wmin)/s) (default offset)")
-    .option('--keep-quant', "keep a quantized model's own parameters and TFLite's rounding (bit-exact with TFLite)");
+    .option('--keep-quant [flavor]', "keep a quantized model's own parameters and TFLite's rounding: 'reference' (default: TFLite's reference kernels, as TFLite Micro and CMSIS-NN) or 'interpreter' (the desktop TFLite interpreter)");
 
 quantOptions(
   program

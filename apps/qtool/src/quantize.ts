@@ -24,7 +24,7 @@ export interface QuantizeCliOptions {
   granularity?: string;
   anchor?: string;
   rounding?: string;
-  keepQuant?: boolean;
+  keepQuant?: boolean | string;
 }
 
 const TOOL = 'qtool 0.1.0';
@@ -73,8 +73,10 @@ export function quantizeModel(modelPath: string, o: QuantizeCliOptions, log: (s:
   const source = { file: basename(modelPath), sha256, format: raw.source?.format ?? 'unknown' };
   if (o.keepQuant) {
     if (!quantized) fail('QT400', '--keep-quant needs a model that is already quantized (TFLite int8); this one is float');
-    const g = quantizeKeep(graph, opts);
-    return { artifact: { meta: { tool: TOOL, source, options: { ...opts, mode: 'tflite', bits: 8, granularity: 'channel', anchor: 'min', rounding: 'offset' } }, graph: g }, float, samples: [] };
+    const flavor = o.keepQuant === true ? 'reference' : o.keepQuant;
+    if (flavor !== 'reference' && flavor !== 'interpreter') fail('QT002', `--keep-quant takes 'reference' or 'interpreter', got '${flavor}'`);
+    const g = quantizeKeep(graph, opts, flavor);
+    return { artifact: { meta: { tool: TOOL, source, options: { ...opts, mode: 'tflite', bits: 8, granularity: 'channel', anchor: 'min', rounding: 'offset', calibration: `kept from the model (TFLite ${flavor} rounding)` } }, graph: g }, float, samples: [] };
   }
   const count = o.calibCount === undefined ? 500 : Number(o.calibCount);
   if (!Number.isInteger(count) || count < 1) fail('QT002', `--calib-count must be a positive integer, got '${o.calibCount}'`);

@@ -44,10 +44,20 @@ export function quantizeGraph(float: Graph, ranges: Ranges, options: Partial<Qua
 }
 
 /**
+ * Which TFLite a kept model matches bit for bit. 'reference': TFLite's reference kernels, which TFLite Micro
+ * and CMSIS-NN follow (double rounding everywhere). 'interpreter': the desktop TFLite interpreter's optimized
+ * kernels, whose conv and fully-connected output stage (ruy) rounds once, exactly as qtool's `requant`.
+ */
+export type TfliteFlavor = 'reference' | 'interpreter';
+
+/** The ops whose requantization the TFLite interpreter does with one rounding (measured: test/tflite/keep-quant). */
+const singleRoundingInInterpreter = new Set(['conv', 'fully_connected']);
+
+/**
  * TFLite-compatible mode: a graph that arrived quantized keeps its own parameters and TFLite's rounding.
  * A float input followed by QUANTIZE, or DEQUANTIZE before a float output, marks the integer model's boundary.
  */
-export function quantizeKeep(raw: Graph, options: Partial<QuantizeOptions> = {}): Graph {
+export function quantizeKeep(raw: Graph, options: Partial<QuantizeOptions> = {}, flavor: TfliteFlavor = 'reference'): Graph {
   const opts: QuantizeOptions = { ...defaultQuantizeOptions, ...options, mode: 'tflite', bits: 8 };
   const g = stripBoundary(cloneGraph(raw));
   const acts = new Map<string, ActQuant>();
@@ -61,7 +71,10 @@ export function quantizeKeep(raw: Graph, options: Partial<QuantizeOptions> = {})
     if (!t.quant || t.quant.scale.length !== 1) fail('QT400', `--keep-quant: activation '${t.name}' needs per-tensor quantization parameters`);
     acts.set(t.name, { dtype: t.dtype, scale: t.quant.scale[0]!, zeroPoint: t.quant.zeroPoint[0]! });
   }
-  return finish(g, acts, opts);
+  const q = finish(g, acts, opts);
+  if (flavor === 'interpreter')
+    for (const n of q.nodes) if (singleRoundingInInterpreter.has(n.op)) (n.params as { mode: string }).mode = 'qtool';
+  return q;
 }
 
 function finish(g: Graph, acts: Map<string, ActQuant>, opts: QuantizeOptions): Graph {

@@ -64,7 +64,23 @@ export function emitModel(inp: EmitInput): EmitResult {
   const layers: LayerReport[] = [];
   const sources = new Set<string>();
   let scratchMax = 0;
+  // Constant operands (an initializer fed to add, mul, concat, ...) become const arrays of their own, declared once
+  // before the first layer that reads them and counted in that layer's flash bytes.
+  const constants = new Map<string, string>();
+  let pendingConstBytes = 0;
+  const constOperand = (v: string): string => {
+    const known = constants.get(v);
+    if (known) return known;
+    const t = g.initializers.get(v)!;
+    if (t.dtype !== 'int8') fail('QT500', `constant operand '${v}' is ${t.dtype}; only int8 constants can feed a layer`);
+    const id = `qt_const${constants.size}`;
+    constants.set(v, id);
+    pendingConstBytes += t.data.length;
+    decls.push(`/* constant operand '${v}' ${JSON.stringify(t.shape)} */`, `static const QT_ALIGN(16) int8_t ${id}[${Math.max(t.data.length, 1)}] = {\n${t.data.length ? cList(t.data) : '  0'}\n};`, '');
+    return id;
+  };
   const ptr = (v: string): string => {
+    if (g.initializers.has(v) && !plan.placement.has(v)) return constOperand(v);
     const p = plan.placement.get(v);
     if (!p) fail('QT500', `value '${v}' has no place in the memory plan`);
     if (p.kind === 'arena') return p.offset === 0 ? 'qt_arena' : `qt_arena + ${p.offset}`;
@@ -91,7 +107,9 @@ export function emitModel(inp: EmitInput): EmitResult {
         layerDecls.push(text);
       },
     };
+    pendingConstBytes = 0;
     const call = em.emit(ctx);
+    constBytes += pendingConstBytes;
     for (const s of em.sources(node, target)) sources.add(s);
     const scratch = em.scratch?.(node, g, target) ?? 0;
     scratchMax = Math.max(scratchMax, scratch);
@@ -133,6 +151,7 @@ export function emitModel(inp: EmitInput): EmitResult {
       decls.join('\n'),
       `${signature} {`,
       ...g.inputs.map((_, i) => `  (void)input${i};`),
+      '  (void)qt_arena;',
       scratchMax ? '  (void)qt_scratch;' : '',
       calls.join('\n'),
       '}',

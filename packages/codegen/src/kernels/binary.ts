@@ -1,0 +1,91 @@
+import type { AddParams, MulParams } from '@qtool/ops';
+import type { EmitContext, KernelEmitter } from '../kernel.js';
+import { checkRank, cInline, cMode, codegenError, declareStruct, dims, mergeAxes, paramsOf, shapeOf, stridesOf, type CValue } from './others_common.js';
+
+// add, sub, mul: runtime/qt_elementwise.c (qt_add_s8, qt_sub_s8, qt_mul_s8), NumPy broadcasting with the
+// per-axis strides of both operands as constants.
+
+/** The broadcast walk of Y = f(A, B): output shape and each operand's step per output axis (0 where it broadcasts). */
+export function broadcastWalk(ctx: EmitContext): [string, CValue][] {
+  const a = shapeOf(ctx, ctx.node.inputs[0]);
+  const b = shapeOf(ctx, ctx.node.inputs[1]);
+  const y = shapeOf(ctx, ctx.node.outputs[0]);
+  const r = y.length;
+  const step = (s: number[]) => {
+    const st = stridesOf(s);
+    return y.map((d, i) => {
+      const j = s.length - r + i;
+      const e = j >= 0 ? s[j]! : 1;
+      if (e !== 1 && e !== d) codegenError(ctx.node, `operand [${s}] does not broadcast to [${y}]`);
+      return j >= 0 && e !== 1 ? st[j]! : 0;
+    });
+  };
+  const w = mergeAxes(y, [step(a), step(b)]);
+  checkRank(ctx.node, w.shape.length, `broadcasting [${a}] with [${b}]`);
+  return [
+    ['rank', w.shape.length],
+    ['shape', w.shape],
+    ['stride1', w.strides[0]!],
+    ['stride2', w.strides[1]!],
+  ];
+}
+
+const bcText = (ctx: EmitContext): string => cInline(broadcastWalk(ctx));
+
+function comment(ctx: EmitContext): string {
+  const [a, b] = ctx.node.inputs.map((v) => dims(shapeOf(ctx, v)));
+  return `/* ${a} ${ctx.node.op} ${b} -> ${dims(shapeOf(ctx, ctx.node.outputs[0]))} */`;
+}
+
+function addSubEmitter(op: 'add' | 'sub'): KernelEmitter {
+  return {
+    op,
+    sources: () => ['qt_elementwise.c'],
+    emit(ctx) {
+      const p = paramsOf<AddParams>(ctx.node);
+      const name = declareStruct(ctx, 'qt_add_params_t', '', [
+        ['bc', bcText(ctx)],
+        ['mode', cMode(p.mode)],
+        ['left_shift', p.leftShift],
+        ['input1_offset', p.input1Offset],
+        ['input2_offset', p.input2Offset],
+        ['input1_multiplier', p.input1Multiplier],
+        ['input1_shift', p.input1Shift],
+        ['input2_multiplier', p.input2Multiplier],
+        ['input2_shift', p.input2Shift],
+        ['output_multiplier', p.outputMultiplier],
+        ['output_shift', p.outputShift],
+        ['output_offset', p.outputOffset],
+        ['act_min', p.outMin],
+        ['act_max', p.outMax],
+      ]);
+      const [x1, x2] = ctx.node.inputs;
+      const fn = p.sign === -1 ? 'qt_sub_s8' : 'qt_add_s8';
+      return `${fn}(&${name}, ${ctx.ptr(x1!)}, ${ctx.ptr(x2!)}, ${ctx.ptr(ctx.node.outputs[0]!)}); ${comment(ctx)}`;
+    },
+  };
+}
+
+export const addEmitter = addSubEmitter('add');
+export const subEmitter = addSubEmitter('sub');
+
+export const mulEmitter: KernelEmitter = {
+  op: 'mul',
+  sources: () => ['qt_elementwise.c'],
+  emit(ctx) {
+    const p = paramsOf<MulParams>(ctx.node);
+    const name = declareStruct(ctx, 'qt_mul_params_t', '', [
+      ['bc', bcText(ctx)],
+      ['mode', cMode(p.mode)],
+      ['input1_offset', p.input1Offset],
+      ['input2_offset', p.input2Offset],
+      ['output_multiplier', p.outputMultiplier],
+      ['output_shift', p.outputShift],
+      ['output_offset', p.outputOffset],
+      ['act_min', p.outMin],
+      ['act_max', p.outMax],
+    ]);
+    const [x1, x2] = ctx.node.inputs;
+    return `qt_mul_s8(&${name}, ${ctx.ptr(x1!)}, ${ctx.ptr(x2!)}, ${ctx.ptr(ctx.node.outputs[0]!)}); ${comment(ctx)}`;
+  },
+};

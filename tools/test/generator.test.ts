@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { FsTree } from 'nx/src/generators/tree';
 import { afterAll, describe, expect, it } from 'vitest';
 import opGenerator from '../src/generators/op/op.js';
@@ -46,12 +47,12 @@ describe('npx nx g @qtool/tools:op', () => {
     spawnSync(join(root, 'node_modules/.bin/nx'), ['g', '@qtool/tools:op', ...args, '--dry-run', '--no-interactive'], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
     });
 
   it('dry-runs a new op', () => {
     const r = nx('zz_dry_run_probe');
-    const out = r.stdout + r.stderr;
+    const out = stripVTControlCharacters(r.stdout + r.stderr); // nx colours its output when run under nx
     expect(r.status, out).toBe(0);
     expect(out).toContain('CREATE packages/ops/src/ops/zz_dry_run_probe.ts');
     expect(out).toContain('CREATE packages/ops/test/zz_dry_run_probe.test.ts');
@@ -63,6 +64,6 @@ describe('npx nx g @qtool/tools:op', () => {
   it('fails with a clear message for a bad name', () => {
     const r = nx('Not-Snake');
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toContain('op name "Not-Snake" is not lower_snake');
+    expect(stripVTControlCharacters(r.stdout + r.stderr)).toContain('op name "Not-Snake" is not lower_snake');
   }, 60_000);
 });

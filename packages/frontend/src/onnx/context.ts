@@ -1,6 +1,7 @@
 import { AttributeProto_AttributeType, type AttributeProto, type NodeProto } from 'onnx-buf';
 import { fail, type AttrValue, type Graph, type Location, type Node, type QuantParams, type Tensor, type TensorInfo } from '@qtool/ir';
 import { inferNode } from '@qtool/ops';
+import { oversizedShape } from '../limits.js';
 import { tensorFromProto } from './proto.js';
 import { permuteShape, toChannelsFirst, toChannelsLast, transposeTensor } from './tensor-util.js';
 
@@ -276,6 +277,11 @@ export class ImportContext {
     for (const [k, v] of Object.entries(attrs)) if (v !== undefined) clean[k] = v;
     const node: Node = { name: this.freshNode(nodeName), op, inputs, outputs, attrs: clean };
     const outs = inferNode(this.g, node);
+    // Stop a runaway shape (huge pads, a damaged input) here, before the next node's shape rule works through it.
+    outputs.forEach((o, k) => {
+      const tooLarge = o ? oversizedShape(outs[k]!.shape) : undefined;
+      if (tooLarge) fail('QT201', `${op} output '${o}': ${tooLarge}`, { file: this.file, node: node.name });
+    });
     this.g.nodes.push(node);
     outputs.forEach((o, k) => {
       if (o) this.g.tensors.set(o, { name: o, dtype: outs[k]!.dtype, shape: outs[k]!.shape });

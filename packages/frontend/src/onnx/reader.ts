@@ -1,6 +1,7 @@
 import { ModelProtoSchema, type GraphProto, type ModelProto, type ValueInfoProto } from 'onnx-buf';
 import { DiagnosticBag, emptyGraph, fail, QtError, verify, type Graph, type Tensor } from '@qtool/ir';
 import { inferShapes, knownOps } from '@qtool/ops';
+import { oversizedShape } from '../limits.js';
 import { ImportContext, wrapNode, type OnnxNode } from './context.js';
 import { onnxOps } from './ops.js';
 import { planQdqPairs } from './ops-quant.js';
@@ -116,6 +117,8 @@ function declareInput(ctx: ImportContext, vi: ValueInfoProto): void {
   const dtype = dtypeFromOnnx(tt.elemType, where, `input '${vi.name}'`);
   if (!tt.shape) fail('QT107', `input '${vi.name}' has no shape; re-export the model with static input shapes`, where);
   const shape = tt.shape.dim.map((d) => (d.value.case === 'dimValue' && d.value.value > 0n ? Number(d.value.value) : d.value.case === 'dimValue' ? 0 : 1));
+  const tooLarge = oversizedShape(shape);
+  if (tooLarge) fail('QT100', `input '${vi.name}': ${tooLarge}`, where);
   const name = ctx.freshTensor(vi.name, true);
   ctx.g.tensors.set(name, { name, dtype, shape });
   ctx.g.inputs.push(name);

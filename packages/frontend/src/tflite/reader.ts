@@ -2,7 +2,8 @@ import {
   DiagnosticBag, QtError, emptyGraph, fail, numel, pruneUnused, sameShape, verify,
   type DType, type Graph, type QuantParams, type Tensor, type TensorInfo,
 } from '@qtool/ir';
-import { inferShapes, knownOps } from '@qtool/ops';
+import { inferNode, knownOps } from '@qtool/ops';
+import { oversizedShape } from '../limits.js';
 import { builtinName } from './builtins.js';
 import { OpContext } from './context.js';
 import { FbFile, type FbTable } from './fb.js';
@@ -113,7 +114,7 @@ function read(fb: FbFile): Graph {
   pruneUnused(g);
 
   verify(g, knownOps);
-  inferShapes(g);
+  inferShapesBounded(g, file);
   for (const [name, d] of declared) {
     const t = g.tensors.get(name)!;
     if (!sameShape(t.shape, d.info.shape) || t.dtype !== d.info.dtype)
@@ -121,6 +122,23 @@ function read(fb: FbFile): Graph {
   }
   bag.throwIfAny();
   return g;
+}
+
+/**
+ * inferShapes (@qtool/ops), except that an output beyond the size limits (limits.ts) stops it: the file's declared
+ * shapes are checked already, but one operator can infer a much larger output (huge paddings) and the next
+ * windowed op's shape rule would then work through it.
+ */
+function inferShapesBounded(g: Graph, file: string): void {
+  for (const node of g.nodes) {
+    const outs = inferNode(g, node);
+    node.outputs.forEach((name, k) => {
+      if (!name) return;
+      const tooLarge = oversizedShape(outs[k]!.shape);
+      if (tooLarge) fail('QT123', `output '${name}' of ${node.op}: ${tooLarge}`, { file, node: node.name });
+      g.tensors.set(name, { name, dtype: outs[k]!.dtype, shape: outs[k]!.shape, quant: g.tensors.get(name)?.quant });
+    });
+  }
 }
 
 function operatorName(model: TfliteModel, op: TfliteOperator): string {
@@ -167,6 +185,8 @@ function importTensor(fb: FbFile, model: TfliteModel, t: TfliteTensor, index: nu
     else if (k === 0) shape.push(1); // unknown batch imports as 1 (docs/ir.md)
     else return problem('QT122', `dimension ${k} is unknown (${d}); only the batch dimension may be`);
   }
+  const tooLarge = oversizedShape(shape);
+  if (tooLarge) return problem('QT122', tooLarge);
 
   const data = constantBytes(fb, model, t, field);
   const float16 = t.type === TensorType.FLOAT16 && data !== undefined;

@@ -43,6 +43,9 @@ export const diagnosticTable = {
   QT601: 'device reported an error',
   QT602: 'timed out waiting for the device',
   QT603: 'device output differs from the simulator',
+  QT604: 'device speaks an unsupported protocol version',
+  QT605: 'device holds a different model than the folder',
+  QT606: 'serial port or board emulator unavailable',
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticTable;

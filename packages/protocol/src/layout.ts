@@ -41,11 +41,13 @@ export function layout<T>(name: string, fields: readonly Field[]): Layout<T> {
       case 'ascii8': parser = parser.uint8(`${f.name}$len`).string(f.name, { length: `${f.name}$len`, encoding: 'ascii' }); break;
       case 'u32s': parser = parser.array(f.name, { type: 'uint32le', length: f.count }); break;
       case 'rest': parser = parser.buffer(f.name, { readUntil: 'eof' }); break;
-      case 'utf8': parser = parser.string(f.name, { greedy: true, encoding: 'utf8' }); break;
+      // read as bytes: binary-parser's greedy string advances its offset by characters, not bytes
+      case 'utf8': parser = parser.buffer(f.name, { readUntil: 'eof' }); break;
     }
   }
   parser = parser.saveOffset(END);
 
+  const restLast = fields.at(-1)?.kind === 'rest' || fields.at(-1)?.kind === 'utf8';
   const decode = (bytes: Uint8Array): T => {
     let raw: Record<string, unknown>;
     try {
@@ -53,12 +55,13 @@ export function layout<T>(name: string, fields: readonly Field[]): Layout<T> {
     } catch {
       fail('QT600', `${name}: payload of ${bytes.length} bytes is too short`);
     }
-    if (raw[END] !== bytes.length) fail('QT600', `${name}: payload of ${bytes.length} bytes has ${bytes.length - (raw[END] as number)} unexpected trailing bytes`);
+    // binary-parser leaves its offset before a `readUntil: 'eof'` buffer: a 'rest' field ends the payload anyway
+    if (!restLast && raw[END] !== bytes.length) fail('QT600', `${name}: payload of ${bytes.length} bytes has ${bytes.length - (raw[END] as number)} unexpected trailing bytes`);
     const out: Record<string, unknown> = {};
     for (const f of fields) {
       const v = raw[f.name];
       // binary-parser hands out Buffers that share memory with the input: copy into plain Uint8Arrays.
-      out[f.name] = f.kind === 'fixed' || f.kind === 'rest' ? Uint8Array.from(v as Uint8Array) : v;
+      out[f.name] = f.kind === 'fixed' || f.kind === 'rest' ? Uint8Array.from(v as Uint8Array) : f.kind === 'utf8' ? new TextDecoder().decode(v as Uint8Array) : v;
     }
     return out as T;
   };

@@ -22,7 +22,7 @@ function qtool(...args: string[]) {
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'qtool-cli-'));
 
-describe('qtool CLI', () => {
+describe('qtool CLI', { timeout: 120_000 }, () => {
   it('--help lists the verbs and exits 0', () => {
     const r = qtool('--help');
     expect(r.code).toBe(0);

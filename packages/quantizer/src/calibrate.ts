@@ -1,5 +1,6 @@
 import { isFloat, type Graph, type Tensor } from '@qtool/ir';
 import { runFloat } from '@qtool/sim';
+import { actQuantFromRange, quantizeValue } from './activations.js';
 
 // Calibration: run the float graph on sample inputs and turn what every activation tensor held into a range.
 // Methods: min-max, moving-average min-max, percentile and MSE-optimal (both from a histogram), and KL.
@@ -128,17 +129,25 @@ function percentileRange(st: Stat, pct: number): { min: number; max: number } {
   return { min: Math.max(st.min, st.lo! + lo * w), max: Math.min(st.max, st.lo! + (hi + 1) * w) };
 }
 
-/** Expected squared error of int8 quantization with range [a, b] over the histogram (rounding + clipping). */
+/**
+ * Expected squared error of int8 quantization with range [a, b] over the histogram: clipping error for mass
+ * outside the range, rounding error inside. Values are spread uniformly within a bin, so a bin wider than the
+ * quantization step contributes the step's uniform rounding error s^2/12 rather than its centre's error (with an
+ * outlier stretching the histogram, the bulk of the data sits in a few bins).
+ */
 function mseCost(st: Stat, a: number, b: number): number {
   const h = st.hist!;
-  const s = (b - a) / 255;
+  const w = (st.hi! - st.lo!) / BINS;
+  const q = actQuantFromRange(a, b); // the grid the int8 tensor will really have (0 exact)
+  const s = q.scale;
   let cost = 0;
   for (let i = 0; i < BINS; i++) {
     if (!h[i]) continue;
     const v = binCenter(st, i);
-    const c = Math.min(b, Math.max(a, v));
-    const q = a + Math.round((c - a) / s) * s;
-    cost += h[i]! * (v - q) ** 2;
+    if (v < a) cost += h[i]! * ((a - v) ** 2 + (w * w) / 12);
+    else if (v > b) cost += h[i]! * ((v - b) ** 2 + (w * w) / 12);
+    else if (w >= s) cost += (h[i]! * s * s) / 12;
+    else cost += h[i]! * (v - (quantizeValue(v, q) - q.zeroPoint) * s) ** 2;
   }
   return cost;
 }

@@ -1,1 +1,10 @@
-export {};
+export * from './clock.js';
+export * from './transport.js';
+export * from './serial.js';
+export * from './link.js';
+export * from './rng.js';
+export * from './blob.js';
+export * from './tensors.js';
+export * from './client.js';
+export * from './check.js';
+export * from './device-sim.js';

@@ -23,11 +23,11 @@ describe('ONNX reader: QuantizeLinear / DequantizeLinear', () => {
       ],
     });
     expect(printGraph(importOnnx(bytes, 'm.onnx'))).toBe(`graph test (onnx opset 13)
-  input  x: float32[1,2,3,3] q(s=[0.5] zp=[128])
+  input  x: float32[1,2,3,3] q(uint8 s=[0.5] zp=[128])
   const  wq: int8[2,2,1,1] q(s=[0.25,0.125] zp=[0,0] axis=0)
   const  wq_nhwc: int8[2,1,1,2] q(s=[0.25,0.125] zp=[0,0] axis=0)
   dq_w = dequantize(wq) {axis=0 scale=[0.25,0.125] zeroPoint=[0,0]} -> w: float32[2,2,1,1]
-  xd_to_nhwc = transpose(x) {perm=[0,2,3,1]} -> xd_nhwc: float32[1,3,3,2] q(s=[0.5] zp=[128])
+  xd_to_nhwc = transpose(x) {perm=[0,2,3,1]} -> xd_nhwc: float32[1,3,3,2] q(uint8 s=[0.5] zp=[128])
   dq_w_nhwc = dequantize(wq_nhwc) {axis=0 scale=[0.25,0.125] zeroPoint=[0,0]} -> w_nhwc: float32[2,1,1,2]
   conv = conv(xd_nhwc, w_nhwc) {dilations=[1,1] groups=1 pads=[0,0,0,0] strides=[1,1]} -> y_nhwc: float32[1,3,3,2]
   y_to_nchw = transpose(y_nhwc) {perm=[0,3,1,2]} -> y: float32[1,2,3,3]

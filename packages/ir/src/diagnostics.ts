@@ -46,6 +46,7 @@ export const diagnosticTable = {
   QT604: 'device speaks an unsupported protocol version',
   QT605: 'device holds a different model than the folder',
   QT606: 'serial port or board emulator unavailable',
+  QT607: 'firmware build failed (cross toolchain missing, or a compile or link error)',
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticTable;

@@ -9,6 +9,9 @@ export interface QuantParams {
   scale: number[];
   zeroPoint: number[];
   axis?: number;
+  /** the integer type of the quantized side, where it is not the tensor's own dtype (an ONNX Q -> DQ pair on a
+   *  float activation: uint8 or int8) */
+  dtype?: DType;
 }
 
 /** Static type of a value in the graph. Shapes are fully known (unknown batch dimensions import as 1). */

@@ -19,7 +19,7 @@ export function formatAttr(v: AttrValue): string {
 export function formatQuant(q: QuantParams): string {
   const list = (a: number[]) => (a.length > 4 ? `[${a.slice(0, 3).map(formatNumber).join(',')},...x${a.length}]` : `[${a.map(formatNumber).join(',')}]`);
   const axis = q.axis !== undefined && q.scale.length > 1 ? ` axis=${q.axis}` : '';
-  return `q(s=${list(q.scale)} zp=${list(q.zeroPoint)}${axis})`;
+  return `q(${q.dtype ? `${q.dtype} ` : ''}s=${list(q.scale)} zp=${list(q.zeroPoint)}${axis})`;
 }
 
 export function formatType(t: TensorInfo): string {

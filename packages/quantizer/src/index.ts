@@ -6,3 +6,4 @@ export * from './quantize-graph.js';
 export * from './artifact.js';
 export * from './sources.js';
 export * from './images.js';
+export * from './qdq.js';

@@ -1,3 +1,4 @@
+import { hasQdqAnnotations, qdqToQuantized } from './qdq.js';
 import { cloneGraph, fail, isFloat, makeTensor, producers, pruneUnused, QtError, type Graph, type Tensor } from '@qtool/ir';
 import { opOf, type ActQuant, type QuantizeOptions, type WeightQuant } from '@qtool/ops';
 import { actQuantFromRange, quantizeValue } from './activations.js';
@@ -59,7 +60,7 @@ const singleRoundingInInterpreter = new Set(['conv', 'fully_connected']);
  */
 export function quantizeKeep(raw: Graph, options: Partial<QuantizeOptions> = {}, flavor: TfliteFlavor = 'reference'): Graph {
   const opts: QuantizeOptions = { ...defaultQuantizeOptions, ...options, mode: 'tflite', bits: 8 };
-  const g = stripBoundary(cloneGraph(raw));
+  const g = stripBoundary(hasQdqAnnotations(raw) ? qdqToQuantized(raw) : cloneGraph(raw));
   const acts = new Map<string, ActQuant>();
   for (const t of g.tensors.values()) {
     if (g.initializers.has(t.name)) {

@@ -39,7 +39,9 @@ function params(ctx: ImportContext, n: OnnxNode): Params {
   if (!QUANT_DTYPES.includes(dtype)) fail105(ctx, n, dtype);
   const k = numel(scale.shape);
   if (zp && numel(zp.shape) !== k) ctx.bad(n, `zero point has ${numel(zp.shape)} values, scale ${k}`);
-  let axis = ctx.int(n, 'axis', 1);
+  // The default axis is 1; a 1-D tensor (a bias) has no axis 1, and exporters leave the attribute out there, so
+  // an absent axis on a rank-1 tensor means its only axis, as onnxruntime reads it.
+  let axis = ctx.int(n, 'axis', rank === 1 ? 0 : 1);
   if (axis < 0) axis += rank;
   if (scale.shape.length > 1) ctx.bad(n, `scale of shape [${scale.shape}]: only per-tensor and per-axis (1-D) are supported`);
   if (k > 1 && (axis < 0 || axis >= rank || ctx.shapeOf(x, n)[axis] !== k)) ctx.bad(n, `${k} scales do not match axis ${ctx.int(n, 'axis', 1)} of [${ctx.shapeOf(x, n)}]`);
@@ -57,6 +59,11 @@ function fail105(ctx: ImportContext, n: OnnxNode, dtype: DType): never {
 
 function annotation(p: Params): QuantParams {
   return p.scale.length > 1 ? { scale: p.scale, zeroPoint: p.zeroPoint, axis: p.axis } : { scale: p.scale, zeroPoint: p.zeroPoint };
+}
+
+/** The annotation a folded Q -> DQ pair leaves on its float activation: it also records the integer type. */
+function activationAnnotation(p: Params): QuantParams {
+  return { ...annotation(p), dtype: p.dtype };
 }
 
 /** Q/DQ attributes for the IR node, with the axis remapped when the node runs channels-last. */
@@ -92,7 +99,7 @@ export const quantizeLinear: ImportFn = (ctx, n) => {
   if (ctx.infoOf(x, n).dtype !== 'float32') ctx.bad(n, `QuantizeLinear of ${ctx.infoOf(x, n).dtype} input is not supported (float32 only)`);
   if (ctx.qdqPairs.has(y)) {
     // The pair Q -> DQ: x keeps its float value and gains the annotation; each DQ aliases x.
-    ctx.setQuant(x, annotation(p));
+    ctx.setQuant(x, activationAnnotation(p));
     return;
   }
   const layout = ctx.clOnly(x) ? 'cl' : 'cf';

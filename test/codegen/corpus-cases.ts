@@ -83,6 +83,9 @@ export const corpusCases: CorpusCase[] = [
   { label: 'simple_add', file: 'tflite-micro/examples/memory_footprint/models/simple_add_model.tflite', mode: 'keep-quant', samples: () => [] },
 ];
 
+/** The case's mode as the tables print it. */
+export const modeOf = (c: CorpusCase) => (c.mode === 'ours' ? `ours${c.options?.granularity === 'tensor' ? ' per-tensor' : ''}` : 'keep-quant');
+
 /** Seeded uniform float samples in [lo, hi), each of n values. */
 export function uniformSamples(seed: number, count: number, n: number, [lo, hi]: [number, number]): Float32Array[] {
   const r = rng(seed);

@@ -8,7 +8,7 @@ import { loadArtifact } from '@qtool/quantizer';
 import { runInt } from '@qtool/sim';
 import { loadPrepared } from '../../apps/qtool/src/model.js';
 import { corpus, requireCorpus } from '../support/corpus.js';
-import { buildArmObjects, compileQuietly, corpusCases, int8Samples, STRICT, writeCalibration, type CorpusCase } from './corpus-cases.js';
+import { buildArmObjects, compileQuietly, corpusCases, int8Samples, modeOf, STRICT, writeCalibration } from './corpus-cases.js';
 
 // Every corpus model that imports, compiled as `qtool compile` does (the CLI's own compile function, in-process),
 // then:
@@ -35,7 +35,6 @@ interface Row {
 }
 const rows: Row[] = [];
 
-const modeOf = (c: CorpusCase) => (c.mode === 'ours' ? `ours${c.options?.granularity === 'tensor' ? ' per-tensor' : ''}` : 'keep-quant');
 const gap = (r: Row) => (r.lower === 0 ? 0 : ((r.peak - r.lower) / r.lower) * 100);
 
 function printTable() {

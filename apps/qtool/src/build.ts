@@ -7,11 +7,16 @@ import type { Target } from '@qtool/codegen';
 // Measures what the generated C costs on its target: compiles every source to an object with the target's
 // compiler and reads the section sizes. Only when that compiler is installed; otherwise the report says so.
 
-export interface CodeSize {
+export interface Sections {
   text: number;
   rodata: number;
   data: number;
   bss: number;
+}
+
+/** Section bytes summed over every firmware object (model + runtime), and the model's own object apart. */
+export interface CodeSize extends Sections {
+  model: Sections;
   compiler: string;
 }
 
@@ -32,25 +37,23 @@ export function measureCode(files: Map<string, string>, target: Target, model: s
       execFileSync(target.cc, ['-std=c99', '-O2', '-ffunction-sections', '-fdata-sections', ...target.cpuFlags, '-c', join(dir, s), '-o', o], { stdio: 'pipe' });
       objects.push(o);
     }
-    // sizes per section kind, summed over objects (-A lists every section)
-    let text = 0, rodata = 0, data = 0, bss = 0;
+    // sizes per section kind (-A lists every section; -ffunction-sections/-fdata-sections give one a symbol)
+    const total: Sections = { text: 0, rodata: 0, data: 0, bss: 0 };
+    const own: Sections = { text: 0, rodata: 0, data: 0, bss: 0 };
     for (const o of objects) {
       const out = execFileSync(sizeTool, ['-A', o], { encoding: 'utf8' });
+      const isModel = o.endsWith(`/${model}.o`);
       for (const line of out.split('\n')) {
         const m = /^(\S+)\s+(\d+)\s+\d+/.exec(line);
         if (!m) continue;
-        const [, sec, n] = m;
-        const bytes = Number(n);
-        // the model's weights are const data of <model>.c; everything in the runtime's rodata counts as code
-        if (sec!.startsWith('.text')) text += bytes;
-        else if (sec!.startsWith('.rodata')) rodata += bytes;
-        else if (sec!.startsWith('.data')) data += bytes;
-        else if (sec!.startsWith('.bss')) bss += bytes;
+        const kind = (['text', 'rodata', 'data', 'bss'] as const).find((k) => m[1]!.startsWith(`.${k}`));
+        if (!kind) continue;
+        total[kind] += Number(m[2]);
+        if (isModel) own[kind] += Number(m[2]);
       }
     }
-    return { text, rodata, data, bss, compiler: `${target.cc} ${target.cpuFlags.join(' ')}`.trim() };
+    return { ...total, model: own, compiler: `${target.cc} ${target.cpuFlags.join(' ')}`.trim() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    void model;
   }
 }

@@ -18,6 +18,8 @@ typedef struct {
   int32_t multiplier;
   int32_t shift;
 } qt_requant_t;
+/* The emitter counts a table of these as 8 bytes an entry in the model's constant bytes (report.json). */
+typedef char qt_requant_t_is_8_bytes[sizeof(qt_requant_t) == 8 ? 1 : -1];
 
 /* Integer weights: q values stored signed int8 (format 0), unsigned 8-bit (format 1), or packed `bits`-bit
    unsigned little-endian bit stream (format 2); adjusted weight = q + offset[c] (anchor 0, min) or offset[c] - q

@@ -12,6 +12,11 @@ export interface EmitContext {
   ptr(value: string): string;
   /** Declares `static const QT_ALIGN(16) <ctype> <prefix>_<suffix>[n] = {...};` and returns the name. */
   constArray(suffix: string, ctype: CType, values: ArrayLike<number>): string;
+  /**
+   * Declares `static const <ctype> <prefix>_<suffix>[n] = { records };`, an array of C structs of `recordBytes`
+   * each (the C side asserts the size), counted in the layer's constant bytes like constArray; returns the name.
+   */
+  constRecords(suffix: string, ctype: string, recordBytes: number, records: string[]): string;
   /** Adds a declaration (a params struct, a table) to the model source, before invoke(). */
   declare(text: string): void;
 }

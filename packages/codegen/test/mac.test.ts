@@ -269,6 +269,11 @@ function emitCase(c: Case, prefix: string): { decls: string; call: string } {
       decls.push(`static const QT_ALIGN(16) ${ctype} ${id}[${Math.max(values.length, 1)}] = {\n${values.length ? cList(values) : '  0'}\n};`);
       return id;
     },
+    constRecords(suffix: string, ctype: string, _bytes: number, records: string[]) {
+      const id = `${prefix}_${suffix}`;
+      decls.push(`static const ${ctype} ${id}[${records.length}] = { ${records.join(', ')} };`);
+      return id;
+    },
     declare: (text) => decls.push(text),
   };
   const call = c.emitter.emit(ctx);

@@ -105,6 +105,11 @@ function build(k: number, s: Spec, r: Rng): Built | null {
       decls.push(`static const QT_ALIGN(16) ${ctype} ${id}[${Math.max(values.length, 1)}] = {\n${values.length ? cList(values) : '  0'}\n};`);
       return id;
     },
+    constRecords(suffix: string, ctype: string, _bytes: number, records: string[]) {
+      const id = `${prefix}_${suffix}`;
+      decls.push(`static const ${ctype} ${id}[${records.length}] = { ${records.join(', ')} };`);
+      return id;
+    },
     declare: (text) => decls.push(text),
   };
   const call = emitters.get(s.op)!.emit(ctx);

@@ -51,15 +51,19 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
   const optionText = m.options.mode === 'tflite' ? '--keep-quant' : `--bits ${m.options.bits} --granularity ${m.options.granularity} --anchor ${m.options.anchor} --rounding ${m.options.rounding}`;
   const emitted = emitModel({ graph: artifact.graph, name, target, tool: m.tool, sourceFile: m.source.file, sourceSha256: m.source.sha256, options: optionText });
   const code = measureCode(emitted.files, target, name);
-  const ram = emitted.plan.peak + emitted.scratchBytes;
-  const flash = emitted.constBytes + (code?.text ?? 0);
+  const ram = emitted.arenaBytes + emitted.scratchBytes;
+  // measured: all the objects put in flash (code, read-only and initialised data); unmeasured: the weights alone
+  const flash = code ? code.text + code.rodata + code.data : emitted.constBytes;
+  const flashParts = code
+    ? `code ${formatInt(code.text)} + constant data ${formatInt(code.rodata + code.data)} (weights and tables ${formatInt(emitted.constBytes)}, the rest parameter structs)`
+    : `weights and tables ${formatInt(emitted.constBytes)} (code not measured: ${target.cc} missing)`;
 
   // refuse before writing anything
   const problems: string[] = [];
   if (ramLimit !== undefined && ram + RAM_RESERVE > ramLimit)
-    problems.push(`RAM: arena ${formatInt(emitted.plan.peak)} + scratch ${formatInt(emitted.scratchBytes)} + runtime reserve ${formatInt(RAM_RESERVE)} = ${formatInt(ram + RAM_RESERVE)} bytes > ${formatInt(ramLimit)} available`);
+    problems.push(`RAM: arena ${formatInt(emitted.arenaBytes)} + scratch ${formatInt(emitted.scratchBytes)} + runtime reserve ${formatInt(RAM_RESERVE)} = ${formatInt(ram + RAM_RESERVE)} bytes > ${formatInt(ramLimit)} available`);
   if (flashLimit !== undefined && flash > flashLimit)
-    problems.push(`flash: weights ${formatInt(emitted.constBytes)} + code ${formatInt(code?.text ?? 0)} = ${formatInt(flash)} bytes > ${formatInt(flashLimit)} available`);
+    problems.push(`flash: ${flashParts} = ${formatInt(flash)} bytes > ${formatInt(flashLimit)} available`);
   if (problems.length) fail('QT501', `model does not fit ${board ? `board ${board.name}` : 'the given limits'}: ${problems.join('; ')}`);
 
   const report = {
@@ -67,11 +71,13 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
     target: target.name,
     board: board?.name,
     memory: {
-      arenaBytes: emitted.plan.peak,
+      arenaBytes: emitted.arenaBytes,
       arenaLowerBound: emitted.plan.lowerBound,
       arenaNaive: emitted.plan.naive,
       scratchBytes: emitted.scratchBytes,
       weightBytes: emitted.constBytes,
+      // the model object's read-only data as compiled: weightBytes plus the layers' parameter structs
+      modelConstBytes: code ? code.model.rodata : null,
       code: code ?? null,
       flashBytes: code ? flash : null,
       ramBytes: ram,
@@ -93,8 +99,8 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
         ['#', 'layer', 'op', 'output', 'MACs', 'weight bytes', 'arena in use'],
         emitted.layers.map((l, i) => [String(i), l.name, l.op, `[${l.output.join(',')}]`, macs[i] ?? 0, l.constBytes, l.arenaBytes]),
       ) +
-      `\nRAM:   arena ${formatInt(emitted.plan.peak)} bytes (lower bound ${formatInt(emitted.plan.lowerBound)}, naive ${formatInt(emitted.plan.naive)}) + scratch ${formatInt(emitted.scratchBytes)}` +
-      `\nflash: weights ${formatInt(emitted.constBytes)} bytes + code ${code ? `${formatInt(code.text)} bytes (${code.compiler})` : 'not measured (compiler missing)'}` +
+      `\nRAM:   arena ${formatInt(emitted.arenaBytes)} bytes (lower bound ${formatInt(emitted.plan.lowerBound)}, naive ${formatInt(emitted.plan.naive)}) + scratch ${formatInt(emitted.scratchBytes)}` +
+      `\nflash: ${code ? `${formatInt(flash)} bytes = ${flashParts}, ${code.compiler}` : flashParts}` +
       `\nMACs:  ${formatInt(macs.reduce((a, b) => a + b, 0))}\n` +
       (target.name === 'host' ? `\nbuild and run on the host: make -C ${out} && ${out}/host_main < input.bin > output.bin\n` : `\nbuild: make -C ${out} (lib${name}.a with ${target.cc})\n`),
   );

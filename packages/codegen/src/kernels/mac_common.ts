@@ -112,12 +112,8 @@ export function emitBias(ctx: EmitContext, bias: Int32Array, cout: number): stri
 export function emitRequant(ctx: EmitContext, multipliers: FixedMultiplier[], cout: number): string {
   if (multipliers.length !== 1 && multipliers.length !== cout)
     codegenError(ctx.node, `${multipliers.length} requantization multipliers for ${cout} output channels`);
-  const name = `${ctx.prefix}_rq`;
-  const entries = multipliers.map((f) => `{ ${cInt(f.multiplier)}, ${cInt(f.shift)} }`);
-  const lines: string[] = [];
-  for (let i = 0; i < entries.length; i += 4) lines.push('  ' + entries.slice(i, i + 4).join(', '));
-  ctx.declare(`static const qt_requant_t ${name}[${entries.length}] = {\n${lines.join(',\n')}\n};`);
-  return name;
+  // two int32_t a record: qt_runtime.h asserts sizeof(qt_requant_t) == 8
+  return ctx.constRecords('rq', 'qt_requant_t', 8, multipliers.map((f) => `{ ${cInt(f.multiplier)}, ${cInt(f.shift)} }`));
 }
 
 /** The fields every MAC params struct ends with. */

@@ -8,3 +8,4 @@ export * from './tensors.js';
 export * from './client.js';
 export * from './check.js';
 export * from './device-sim.js';
+export * from './pty.js';

@@ -9,3 +9,15 @@ export interface Transport {
   onData(fn: (chunk: Uint8Array) => void): void;
   close(): Promise<void>;
 }
+
+/** A transport over a pair of Node streams (a child process's stdio, a socket). */
+export function streamTransport(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, name: string): Transport {
+  let receiver: (chunk: Uint8Array) => void = () => {};
+  input.on('data', (b: Buffer) => receiver(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+  return {
+    name,
+    write: (bytes) => void output.write(Buffer.from(bytes)),
+    onData: (fn) => (receiver = fn),
+    close: async () => {},
+  };
+}

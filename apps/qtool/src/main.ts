@@ -64,6 +64,19 @@ program
   .option('--dequantize', 'integer model: write float outputs (scale * (q - zero point)) instead of integers')
   .action(async (model: string, opts) => (await import('./commands/run.js')).run(model, opts));
 
+program
+  .command('flash')
+  .description('put a compiled model on a board (emulated or on a serial port), run test vectors, compare with the integer simulator bit for bit')
+  .argument('<dir>', 'a folder written by compile')
+  .requiredOption('--board <b>', 'mps2-an386 | mps3-an547 | lm3s6965evb (emulated), or any board on --port')
+  .option('--emulate', 'build the firmware for the folder and run it in QEMU')
+  .option('--port <path>', 'serial port of a board running qtool firmware (/dev/ttyACM0, /dev/pts/N)')
+  .option('--baud <n>', 'baud rate (default 115200)')
+  .option('--vectors <n>', 'test vectors to send: calib.npy in the folder if present, else seeded random int8 (default 10)')
+  .option('--seed <s>', 'seed of the random vectors (default 1)')
+  .option('--mode <m>', "aot (model linked into the firmware: its hash is checked) | blob (model image loaded over serial); default: the firmware's")
+  .action(async (dir: string, opts) => (await import('./commands/flash.js')).flash(dir, opts));
+
 async function main(): Promise<number> {
   try {
     await program.parseAsync(process.argv);

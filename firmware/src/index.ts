@@ -4,3 +4,4 @@ export * from './model.js';
 export * from './build.js';
 export * from './qemu.js';
 export * from './link.js';
+export * from './bench.js';

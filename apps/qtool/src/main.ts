@@ -77,6 +77,14 @@ program
   .option('--mode <m>', "aot (model linked into the firmware: its hash is checked) | blob (model image loaded over serial); default: the firmware's")
   .action(async (dir: string, opts) => (await import('./commands/flash.js')).flash(dir, opts));
 
+program
+  .command('bench')
+  .description('instructions per inference and per layer on an emulated board (QEMU + counting plugin), flash and RAM of the firmware')
+  .argument('<dir>', 'a folder written by compile')
+  .option('--board <b>', 'mps2-an386 | mps3-an547 | lm3s6965evb (default: the board the folder was compiled for)')
+  .option('--json', 'print JSON: { instructions, layers: [{ index, name, op, instructions }], flash, ram, ... }')
+  .action(async (dir: string, opts) => (await import('./commands/bench.js')).bench(dir, opts));
+
 async function main(): Promise<number> {
   try {
     await program.parseAsync(process.argv);

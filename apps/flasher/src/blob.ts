@@ -18,8 +18,8 @@ export interface ImageHeader {
   magic: number;
   headerBytes: number;
   bodyFormat: number;
-  /** 16 hex digits: what INFO reports once the image is active */
-  modelHash: string;
+  /** 16 ASCII hex digits: what INFO reports once the image is active */
+  modelHash: Uint8Array;
   bodyBytes: number;
   bodyCrc: number;
   inputBytes: number;
@@ -33,16 +33,16 @@ const headerLayout = layout<ImageHeader>('model image header', [
   { name: 'magic', kind: 'u32' },
   { name: 'headerBytes', kind: 'u16' },
   { name: 'bodyFormat', kind: 'u16' },
-  { name: 'modelHash', kind: 'ascii8' },
+  { name: 'modelHash', kind: 'fixed', length: 16 },
   { name: 'bodyBytes', kind: 'u32' },
   { name: 'bodyCrc', kind: 'u32' },
   { name: 'inputBytes', kind: 'u32' },
   { name: 'outputBytes', kind: 'u32' },
   { name: 'layers', kind: 'u16' },
   { name: 'reserved', kind: 'u16' },
-  { name: 'reserved2', kind: 'fixed', length: 3 },
+  { name: 'reserved2', kind: 'fixed', length: 4 },
 ]);
-// 4 + 2 + 2 + (1 + 16) + 4 * 4 + 2 + 2 + 3 = 48
+// 4 + 2 + 2 + 16 + 4 * 4 + 2 + 2 + 4 = 48, every field at an offset of its own alignment
 
 export interface ImageInfo {
   bodyFormat: number;
@@ -58,10 +58,11 @@ export function buildImage(info: ImageInfo, body: Uint8Array): Uint8Array {
     magic: IMAGE_MAGIC,
     headerBytes: IMAGE_HEADER_BYTES,
     ...info,
+    modelHash: new TextEncoder().encode(info.modelHash),
     bodyBytes: body.length,
     bodyCrc: crc32(body),
     reserved: 0,
-    reserved2: new Uint8Array(3),
+    reserved2: new Uint8Array(4),
   });
   const out = new Uint8Array(header.length + body.length);
   out.set(header, 0);
@@ -70,7 +71,7 @@ export function buildImage(info: ImageInfo, body: Uint8Array): Uint8Array {
 }
 
 /** The header and body of an image, or why it is not one (the device answers E_BAD_IMAGE with that text). */
-export function parseImage(image: Uint8Array): { ok: true; header: ImageHeader; body: Uint8Array } | { ok: false; message: string } {
+export function parseImage(image: Uint8Array): { ok: true; header: ImageHeader & { hash: string }; body: Uint8Array } | { ok: false; message: string } {
   if (image.length < IMAGE_HEADER_BYTES) return { ok: false, message: `image of ${image.length} bytes is shorter than its header` };
   let h: ImageHeader;
   try {
@@ -80,9 +81,10 @@ export function parseImage(image: Uint8Array): { ok: true; header: ImageHeader; 
   }
   if (h.magic !== IMAGE_MAGIC) return { ok: false, message: 'image does not start with QTB1' };
   if (h.headerBytes !== IMAGE_HEADER_BYTES) return { ok: false, message: `image header of ${h.headerBytes} bytes (this device reads ${IMAGE_HEADER_BYTES})` };
-  if (!/^[0-9a-f]{16}$/.test(h.modelHash)) return { ok: false, message: 'image model hash is not 16 hex digits' };
+  const hash = String.fromCharCode(...h.modelHash);
+  if (!/^[0-9a-f]{16}$/.test(hash)) return { ok: false, message: 'image model hash is not 16 lowercase hex digits' };
   const body = image.subarray(IMAGE_HEADER_BYTES);
   if (h.bodyBytes !== body.length) return { ok: false, message: `image body is ${body.length} bytes, its header says ${h.bodyBytes}` };
   if (crc32(body) !== h.bodyCrc) return { ok: false, message: 'image body CRC does not match its header' };
-  return { ok: true, header: h, body };
+  return { ok: true, header: { ...h, hash }, body };
 }

@@ -215,7 +215,7 @@ export class SimDevice {
           this.inputHeld = 0;
         }
         if (req.offset !== this.inputHeld) return err(ErrorCode.E_BAD_OFFSET, `INPUT at ${req.offset}, expected ${this.inputHeld}`, this.inputHeld);
-        if (req.offset + req.data.length > a.inputBytes) return err(ErrorCode.E_BAD_LENGTH, `INPUT past the model's ${a.inputBytes} input bytes`);
+        if (req.offset + req.data.length > a.inputBytes) return err(ErrorCode.E_TOO_BIG, `INPUT past the model's ${a.inputBytes} input bytes`);
         this.input.set(req.data, req.offset);
         this.inputHeld += req.data.length;
         return { kind: 'INPUT', held: this.inputHeld };
@@ -228,19 +228,21 @@ export class SimDevice {
         return { kind: 'RUN', status: 0, cycles: 0, outputBytes: this.output.length, output: this.output.slice(0, MAX_RUN_OUTPUT) };
       }
       case 'OUTPUT': {
-        if (!this.values) return err(ErrorCode.E_NO_MODEL, 'OUTPUT: no RUN since the model or the input changed');
+        if (!this.values) return err(ErrorCode.E_BAD_LENGTH, 'OUTPUT: no RUN since the model or the input changed');
         if (req.length > MAX_OUTPUT_DATA || req.offset > this.output.length) return err(ErrorCode.E_BAD_LENGTH, 'OUTPUT outside the output bytes');
         return { kind: 'OUTPUT', data: this.output.slice(req.offset, req.offset + req.length) };
       }
       case 'READ': {
-        if (!a || !this.values) return err(ErrorCode.E_NO_MODEL, 'READ: no RUN since the model or the input changed');
+        if (!a) return err(ErrorCode.E_NO_MODEL, 'no model');
         if (req.layer >= a.graph.nodes.length) return err(ErrorCode.E_BAD_LENGTH, `READ: the model has ${a.graph.nodes.length} layers`);
+        if (!this.values) return err(ErrorCode.E_BAD_LENGTH, 'inputs incomplete: RUN a complete input first');
         const t = tensorBytes(this.values.get(a.graph.nodes[req.layer]!.outputs[0]!)!);
         if (req.offset > t.length) return err(ErrorCode.E_BAD_LENGTH, 'READ outside the tensor');
         return { kind: 'READ', tensorBytes: t.length, data: t.slice(req.offset, req.offset + Math.min(req.length, MAX_READ_DATA)) };
       }
       case 'PROFILE': {
-        if (!a || !this.values) return err(ErrorCode.E_NO_MODEL, 'PROFILE: no RUN since the model or the input changed');
+        if (!a) return err(ErrorCode.E_NO_MODEL, 'no model');
+        if (!this.values) return err(ErrorCode.E_BAD_LENGTH, 'inputs incomplete: RUN a complete input first');
         // no cycle counter in a simulator: 0 per layer, as firmware on a core without one reports
         return { kind: 'PROFILE', cycles: a.graph.nodes.slice(0, MAX_PROFILE_LAYERS).map(() => 0) };
       }
@@ -263,7 +265,7 @@ export class SimDevice {
     } catch (e) {
       return `image body is no qmodel: ${(e as Error).message}`;
     }
-    const act = activeOf(graph, p.header.modelHash);
+    const act = activeOf(graph, p.header.hash);
     if (act.inputBytes !== p.header.inputBytes || act.outputBytes !== p.header.outputBytes || graph.nodes.length !== p.header.layers)
       return 'image header disagrees with its body (input/output bytes or layers)';
     return { ...act, image: image.slice() };

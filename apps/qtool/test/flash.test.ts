@@ -99,3 +99,20 @@ describe('qtool flash --port', () => {
     expect(none.err).toContain('give exactly one of --emulate');
   }, 120_000);
 });
+
+// The emulated boards: the firmware built for the folder, run in QEMU (installed by tools/setup-system.sh in CI;
+// a missing QEMU or toolchain fails these tests with its coded error, it does not skip them).
+describe('qtool flash --emulate', () => {
+  for (const b of ['mps2-an386', 'mps3-an547', 'lm3s6965evb']) {
+    it(`${b}: firmware built for the folder, 20 vectors equal the simulator in QEMU`, async () => {
+      const d = join(mkdtempSync(join(tmpdir(), 'qtool-flash-')), b);
+      const c = await qtool('compile', '-o', d, '--board', b);
+      expect(c.code, c.err).toBe(0);
+      const r = await qtool('flash', d, '--board', b, '--emulate', '--vectors', '20');
+      expect(r.code, r.err + r.out).toBe(0);
+      expect(r.err).toMatch(new RegExp(`QEMU ${b} on /dev/pts/\\d+`));
+      expect(r.err).toMatch(new RegExp(`board ${b} on /dev/pts/\\d+: firmware \\d+\\.\\d+, protocol 1, aot mode`));
+      expect(r.out).toContain('20/20 vectors equal the integer simulator bit for bit');
+    }, 180_000);
+  }
+});

@@ -179,21 +179,12 @@ function intOption(v: string | undefined, flag: string, dflt: number, min: numbe
   return n;
 }
 
-/** Builds the firmware for the folder and board and starts QEMU (the firmware workspace's functions). */
+/** Builds the firmware for the folder and board (QT607 when that fails) and starts QEMU on a pty (QT606). */
 async function emulate(dir: string, board: string, log: (s: string) => void): Promise<{ pty: string; stop: () => Promise<void> }> {
-  let fw: Record<string, unknown>;
-  try {
-    fw = (await import('@qtool/firmware')) as Record<string, unknown>;
-  } catch (e) {
-    fail('QT606', `--emulate needs the firmware workspace (@qtool/firmware): ${(e as Error).message}`);
-  }
-  const build = fw.buildFirmware as ((o: { modelDir: string; board: string }) => { elf: string; size: { flash: number; ram: number } }) | undefined;
-  const launch = fw.launchQemu as ((o: { board: string; elf: string }) => Promise<{ pty: string; stop: () => Promise<void> }>) | undefined;
-  if (typeof build !== 'function' || typeof launch !== 'function')
-    fail('QT606', '--emulate: this qtool has no firmware builder or QEMU launcher yet (@qtool/firmware exports neither buildFirmware nor launchQemu); use --port with a board');
-  const image = build({ modelDir: dir, board });
+  const { buildFirmware, launchQemu } = await import('@qtool/firmware');
+  const image = buildFirmware({ modelDir: dir, board });
   log(`built ${image.elf} (flash ${formatInt(image.size.flash)} bytes, RAM ${formatInt(image.size.ram)} bytes)`);
-  const q = await launch({ board, elf: image.elf });
+  const q = await launchQemu({ board, elf: image.elf });
   log(`QEMU ${board} on ${q.pty}`);
   return q;
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RAM_RESERVE } from '@qtool/codegen';
+import { boards, RAM_RESERVE } from '@qtool/codegen';
 import { makeTensor, numel } from '@qtool/ir';
 import { loadArtifact } from '@qtool/quantizer';
 import { runInt } from '@qtool/sim';
@@ -97,33 +97,41 @@ describe('qtool compile through the CLI', () => {
     expect(readdirSync(d)).toEqual([]);
   });
 
-  it('--board lm3s6965evb refuses what exceeds its flash, with the numbers; --flash refuses the same way', { timeout: 10 * 60_000 }, () => {
-    if (!requireCorpus('board refusal on a corpus model')) return;
-    // MLPerf VWW int8 needs ~260 KB of flash; the LM3S6965 has 256 KiB. What fits is decided from the measured
-    // figures (report.json of an unlimited compile for the same CPU); the refusal must print those.
+  it('--board lm3s6965evb decides from the measured figures: VWW and person_detect fit (printed), --ram 16K refuses', { timeout: 10 * 60_000 }, () => {
+    if (!requireCorpus('board limits on corpus models')) return;
+    const board = boards.lm3s6965evb!;
+    for (const file of ['mlperf-tiny/vww/vww_96_int8.tflite', 'tflite-micro/models/person_detect.tflite']) {
+      // the unlimited compile for the board's CPU gives the figures the board check must use
+      const ok = tmp();
+      expect(qtool(repoRoot, 'compile', corpus(file), '--keep-quant', '-o', join(ok, 'm'), '--target', board.target).code).toBe(0);
+      const mem = JSON.parse(readFileSync(join(ok, 'm/report.json'), 'utf8')).memory;
+      const fits = mem.flashBytes <= board.flash && mem.ramBytes + RAM_RESERVE <= board.ram;
+      console.log(`${file} on ${board.name}: flash ${fmt(mem.flashBytes)} of ${fmt(board.flash)}, RAM ${fmt(mem.ramBytes + RAM_RESERVE)} of ${fmt(board.ram)}: ${fits ? 'fits' : 'refused'}`);
+      const d = tmp();
+      const r = qtool(repoRoot, 'compile', corpus(file), '--keep-quant', '-o', join(d, 'm'), '--board', board.name);
+      expect(r.code, r.err).toBe(fits ? 0 : 1);
+      if (!fits) expect(readdirSync(d)).toEqual([]);
+      // with the board's RAM cut to 16K the same model is refused, with the RAM numbers, and nothing is written
+      const e = tmp();
+      const s = qtool(repoRoot, 'compile', corpus(file), '--keep-quant', '-o', join(e, 'm'), '--board', board.name, '--ram', '16K');
+      expect(s.code).toBe(1);
+      expect(s.err).toMatch(new RegExp(`^error QT501 model does not fit board ${board.name}: RAM: arena ${fmt(mem.arenaBytes)} \\+ scratch ${fmt(mem.scratchBytes)} \\+ runtime reserve ${fmt(RAM_RESERVE)} = ${fmt(mem.ramBytes + RAM_RESERVE)} bytes > ${fmt(16 * 1024)} available`, 'm'));
+      expect(readdirSync(e)).toEqual([]);
+    }
+  });
+
+  it('--flash one byte below the measured figure refuses with the numbers; exactly the figure compiles', { timeout: 10 * 60_000 }, () => {
+    if (!requireCorpus('flash limit on a corpus model')) return;
     const model = corpus('mlperf-tiny/vww/vww_96_int8.tflite');
     const ok = tmp();
     expect(qtool(repoRoot, 'compile', model, '--keep-quant', '-o', join(ok, 'm'), '--target', 'cortex-m3').code).toBe(0);
     const mem = JSON.parse(readFileSync(join(ok, 'm/report.json'), 'utf8')).memory;
-    const limit = 256 * 1024;
-    const d = tmp();
-    const r = qtool(repoRoot, 'compile', model, '--keep-quant', '-o', join(d, 'm'), '--board', 'lm3s6965evb');
-    if (mem.flashBytes <= limit) {
-      // it fits: then the board compile succeeds, and --flash just below the figure must refuse instead
-      expect(r.code, r.err).toBe(0);
-    } else {
-      expect(r.code).toBe(1);
-      expect(r.err).toMatch(/^error QT501 model does not fit board lm3s6965evb: .*flash: /m);
-      expect(r.err).toContain(`= ${fmt(mem.flashBytes)} bytes > ${fmt(limit)} available`);
-      expect(readdirSync(d)).toEqual([]);
-    }
     const e = tmp();
     const s = qtool(repoRoot, 'compile', model, '--keep-quant', '-o', join(e, 'm'), '--target', 'cortex-m3', '--flash', String(mem.flashBytes - 1));
     expect(s.code).toBe(1);
-    expect(s.err).toContain(`flash: code ${fmt(mem.code.text)} + constant data ${fmt(mem.code.rodata + mem.code.data)} (weights and tables ${fmt(mem.weightBytes)}`);
+    expect(s.err).toContain(`flash: code ${fmt(mem.code.text)} (linked; ${fmt(mem.code.compiledText)} compiled) + constant data ${fmt(mem.code.rodata + mem.code.data)} (weights and tables ${fmt(mem.weightBytes)}`);
     expect(s.err).toContain(`= ${fmt(mem.flashBytes)} bytes > ${fmt(mem.flashBytes - 1)} available`);
     expect(readdirSync(e)).toEqual([]);
-    // exactly the figure fits
     expect(qtool(repoRoot, 'compile', model, '--keep-quant', '-o', join(e, 'm'), '--target', 'cortex-m3', '--flash', String(mem.flashBytes)).code).toBe(0);
   });
 });

@@ -55,7 +55,7 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
   // measured: all the objects put in flash (code, read-only and initialised data); unmeasured: the weights alone
   const flash = code ? code.text + code.rodata + code.data : emitted.constBytes;
   const flashParts = code
-    ? `code ${formatInt(code.text)} + constant data ${formatInt(code.rodata + code.data)} (weights and tables ${formatInt(emitted.constBytes)}, the rest parameter structs)`
+    ? `code ${formatInt(code.text)}${code.linked ? ` (linked; ${formatInt(code.compiledText)} compiled)` : ''} + constant data ${formatInt(code.rodata + code.data)} (weights and tables ${formatInt(emitted.constBytes)}, the rest parameter structs)`
     : `weights and tables ${formatInt(emitted.constBytes)} (code not measured: ${target.cc} missing)`;
 
   // refuse before writing anything

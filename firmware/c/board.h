@@ -13,7 +13,9 @@ extern const char board_id[];
 uint32_t board_cpu_hz(void);
 
 /* Clocks, pins and the console UART: 8N1, RX interrupt enabled and routed through the NVIC; after this
-   call every received byte reaches serial_rx_isr_push() from the UART's interrupt. */
+   call every received byte reaches serial_rx_isr_push() from the UART's interrupt. Runs with interrupts
+   masked (PRIMASK); it must end by draining any byte the UART already holds (one that arrived before the
+   RX interrupt was enabled raises no interrupt and would block the next). */
 void board_init(void);
 
 /* Blocking write of one byte (waits while the TX holding register/FIFO is full). */

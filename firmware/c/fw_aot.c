@@ -9,7 +9,7 @@
 #include "serial.h"
 #include "qt_fw_model.h" /* QT_FW_* sizes and QT_FW_INVOKE(in, out) for the linked model */
 
-#define FW_VERSION 0x0001u /* 0.1 */
+#define FW_VERSION 0x0100u /* 1.0 (major << 8 | minor) */
 #define MODE_AOT 0u
 #define STATE_ACTIVE 2u
 #define RUN_HEAD 12u /* RUN reply: status, cycles, output bytes */
@@ -252,7 +252,7 @@ const unsigned qt_handler_count = sizeof qt_handlers / sizeof qt_handlers[0];
 
 /* ---- main loop: bytes from the RX ring into the receiver; sleep while the ring is empty ---- */
 int main(void) {
-  board_init();
+  board_init(); /* interrupts are still masked (startup.c) */
   cycles_init();
   qt_irq_enable();
   for (;;) {

@@ -45,6 +45,8 @@ __attribute__((section(".vectors"), used)) const qt_vector qt_vectors[16 + 96] =
 };
 
 void qt_reset_handler(void) {
+  /* masked until main has initialised the UART and drained what arrived before (board_init); main unmasks */
+  qt_irq_disable();
   /* .data from its load image in FLASH, .bss zeroed: word loops, no library call before memory is set up */
   const uint32_t *src = qt_data_load;
   for (uint32_t *dst = qt_data_start; dst < qt_data_end;) *dst++ = *src++;

@@ -54,35 +54,50 @@ export class DeviceLink {
    * a duplicate's reply without acting twice). An error reply throws QT601; no reply after `retries` QT602.
    */
   async request<K extends Request['kind']>(req: Extract<Request, { kind: K }>, o: { timeoutMs?: number; retries?: number } = {}): Promise<OkReply<K>> {
-    const seq = this.seq;
-    this.seq = (this.seq + 1) & 0xffff || 1;
+    const seq = this.nextSeq();
     const frame = encodeRequest(req, seq);
     const timeoutMs = o.timeoutMs ?? requestTimeoutMs[req.kind];
     const tries = 1 + (o.retries ?? 5);
     for (let attempt = 0; attempt < tries; attempt++) {
-      const reply = await new Promise<Reply | undefined>((resolve) => {
-        const timer = setTimeout(() => {
-          this.waiter = undefined;
-          resolve(undefined);
-        }, timeoutMs);
-        this.waiter = {
-          seq,
-          resolve: (r) => {
-            clearTimeout(timer);
-            resolve(r);
-          },
-        };
-        this.port.write(Buffer.from(frame));
-      });
-      if (!reply) {
-        this.decoder.expire();
-        continue;
-      }
+      const reply = await this.exchange(frame, seq, timeoutMs);
+      if (!reply) continue;
       if (reply.kind === 'ERROR') fail('QT601', `${req.kind}: the device answered ${errorName(reply.code)}: ${reply.message}`);
       if (reply.kind !== req.kind) fail('QT600', `${req.kind}: the device answered with a ${reply.kind} reply`);
       return reply as OkReply<K>;
     }
     fail('QT602', `${req.kind}: no reply after ${tries} tries of ${timeoutMs} ms`);
+  }
+
+  /** A fresh sequence number (1..65535). */
+  nextSeq(): number {
+    const seq = this.seq;
+    this.seq = (this.seq + 1) & 0xffff || 1;
+    return seq;
+  }
+
+  /** Writes raw bytes (tests: partial frames, damaged frames, garbage). */
+  async write(bytes: Uint8Array): Promise<void> {
+    await new Promise<void>((res, rej) => this.port.write(Buffer.from(bytes), (e) => (e ? rej(e) : res())));
+    await new Promise<void>((res, rej) => this.port.drain((e) => (e ? rej(e) : res())));
+  }
+
+  /** Sends frame bytes once and waits for the reply frame carrying `seq` (undefined after timeoutMs). */
+  exchange(frame: Uint8Array, seq: number, timeoutMs: number): Promise<Reply | undefined> {
+    return new Promise<Reply | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        this.decoder.expire();
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiter = {
+        seq,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      this.port.write(Buffer.from(frame));
+    });
   }
 
   /** HELLO until the device answers (QEMU connects a pty's reader about once a second). */

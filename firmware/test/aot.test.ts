@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame, encodeRequest, ErrorCode } from '@qtool/protocol';
 import { buildFirmware, DeviceLink, emulatedBoards, launchQemu, type FirmwareImage, type QemuBoard } from '../src/index.js';
 import { compileExample, requireTools, vectors, type Vector } from './support.js';
 
@@ -77,5 +78,52 @@ describe.each(emulatedBoards)('AOT firmware on %s (QEMU)', (board) => {
     await expect(link!.request({ kind: 'INPUT', offset: 5, data: new Uint8Array(3) }, { retries: 0 })).rejects.toThrow(/E_BAD_OFFSET/);
     await expect(link!.request({ kind: 'LOAD', offset: 0, total: 4, data: new Uint8Array(4) }, { retries: 0 })).rejects.toThrow(/E_NOT_SUPPORTED/);
     await expect(link!.request({ kind: 'READ', layer: 999, offset: 0, length: 4 }, { retries: 0 })).rejects.toThrow(/E_BAD_LENGTH/);
+  }, 30_000);
+
+  it('drops a partial frame after 100 ms of silence, answers a damaged CRC with E_BAD_CRC, skips garbage', async () => {
+    const l = link!;
+    // half a HELLO, then silence: the device must forget it, so the next frame parses from its own sync
+    await l.write(encodeRequest({ kind: 'HELLO', version: 1 }, l.nextSeq()).subarray(0, 5));
+    await new Promise((r) => setTimeout(r, 300));
+    let seq = l.nextSeq();
+    expect(await l.exchange(encodeRequest({ kind: 'INFO' }, seq), seq, 1000)).toMatchObject({ kind: 'INFO' });
+
+    seq = l.nextSeq();
+    const bad = encodeRequest({ kind: 'INFO' }, seq);
+    bad[bad.length - 1]! ^= 0xff;
+    expect(await l.exchange(bad, seq, 1000)).toMatchObject({ kind: 'ERROR', code: ErrorCode.E_BAD_CRC, seq });
+
+    seq = l.nextSeq();
+    const noise = Uint8Array.from([0x00, 0xa5, 0x13, 0x5a, 0xa5, 0xff]);
+    const hello = encodeRequest({ kind: 'HELLO', version: 7 }, seq);
+    expect(await l.exchange(Uint8Array.from([...noise, ...hello]), seq, 1000)).toEqual({ kind: 'HELLO', version: 1, mode: 'aot' });
+
+    seq = l.nextSeq();
+    expect(await l.exchange(encodeFrame({ type: 0x55, flags: 0, seq, payload: new Uint8Array(0) }), seq, 1000)).toMatchObject({
+      kind: 'ERROR',
+      code: ErrorCode.E_UNKNOWN_TYPE,
+    });
+  }, 30_000);
+
+  it('answers a repeated request (same seq) with the same reply without acting twice', async () => {
+    const l = link!;
+    const n = image.model.inputBytes;
+    const half = n >> 1;
+    await l.request({ kind: 'INPUT', offset: 0, data: new Uint8Array(half) });
+    const seq = l.nextSeq();
+    const second = encodeRequest({ kind: 'INPUT', offset: half, data: new Uint8Array(n - half) }, seq);
+    expect(await l.exchange(second, seq, 1000)).toEqual({ kind: 'INPUT', held: n });
+    // acting twice would append at offset `half` again, which is no longer the expected offset (E_BAD_OFFSET)
+    expect(await l.exchange(second, seq, 1000)).toEqual({ kind: 'INPUT', held: n });
+  }, 30_000);
+
+  it('RESET: replies, reboots, and the board answers HELLO again with its inputs cleared', async () => {
+    const l = link!;
+    expect(await l.request({ kind: 'RESET' })).toEqual({ kind: 'RESET' });
+    expect(await l.hello()).toEqual({ kind: 'HELLO', version: 1, mode: 'aot' });
+    await expect(l.request({ kind: 'RUN' }, { retries: 0 })).rejects.toThrow(/E_BAD_LENGTH: inputs incomplete/);
+    const c = cases[1]!;
+    const { output } = await l.infer(new Uint8Array(c.input.buffer), image.model.outputBytes);
+    expect(new Int8Array(output.buffer)).toEqual(c.expected);
   }, 30_000);
 });

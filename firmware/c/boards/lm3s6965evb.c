@@ -25,6 +25,9 @@ void board_init(void) {
   GPIOA_DEN |= 3u;
   pl011_init(UART0, CPU_HZ, 115200u);
   qt_nvic_enable(UART0_IRQ);
+  /* a byte that arrived before the RX interrupt was enabled raises none and, held in the UART, blocks the
+     next one (QEMU stops delivering): take it now */
+  pl011_rx_isr(UART0);
 }
 
 void board_uart_putc(uint8_t c) { pl011_putc(UART0, c); }

@@ -16,6 +16,9 @@ uint32_t board_cpu_hz(void) { return CPU_HZ; }
 void board_init(void) {
   cmsdk_uart_init(UART0, CPU_HZ / 115200u);
   qt_nvic_enable(UART0_RX_IRQ);
+  /* a byte that arrived before the RX interrupt was enabled raises none and, held in the UART, blocks the
+     next one (QEMU stops delivering): take it now */
+  cmsdk_uart_rx_isr(UART0);
 }
 
 void board_uart_putc(uint8_t c) { cmsdk_uart_putc(UART0, c); }

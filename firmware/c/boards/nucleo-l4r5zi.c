@@ -50,6 +50,7 @@ void board_init(void) {
   LPUART1_BRR = (uint32_t)(((uint64_t)CPU_HZ * 256u + BAUD / 2u) / BAUD); /* LPUART: 256 * fck / baud */
   LPUART1_CR1 = CR1_TE | CR1_RE | CR1_RXNEIE | CR1_UE;
   qt_nvic_enable(LPUART1_IRQ);
+  board_irq(LPUART1_IRQ); /* take a byte that arrived before the RX interrupt was enabled */
 }
 
 void board_uart_putc(uint8_t c) {

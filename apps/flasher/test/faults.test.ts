@@ -92,6 +92,28 @@ describe('deploys over a faulty link', () => {
     // the retries and resumes carry most deploys through; a regression there shows up as a collapse
     expect(tally.successes).toBeGreaterThan(DEPLOYS / 2);
   }, 120_000);
+  it('a wrong kernel behind a faulty link: every vector that completes differs, always at the faulty layer', async () => {
+    const [a] = fixtures();
+    const clock = new SimClock();
+    const link = memoryLink(clock, { drop: 1e-3, corrupt: 1e-3, duplicate: 1e-3, maxDelayMs: 5, maxPiece: 32 }, 5);
+    new SimDevice(link.device, clock, { mode: 'aot', model: { graph: a!.graph, modelHash: a!.hash }, fault: { layer: 4 } });
+    const flasher = new Flasher(link.host, { clock, firstSeq: 1 });
+    await clock.run(flasher.hello());
+    const layers: number[] = [];
+    let gaveUp = 0;
+    for (let k = 0; k < 60; k++) {
+      try {
+        const v = await clock.run(checkVector(flasher, a!.graph, randomInputs(a!.graph, k), k), 600_000);
+        layers.push(v.match ? -1 : (v.firstDiff?.layer ?? -2));
+      } catch (e) {
+        if (!(e instanceof QtError)) throw e;
+        gaveUp++;
+      }
+    }
+    expect(new Set(layers)).toEqual(new Set([4]));
+    expect(layers.length + gaveUp).toBe(60);
+    expect(flasher.stats.retries).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 function same(x: Uint8Array | undefined, y: Uint8Array | undefined): boolean {

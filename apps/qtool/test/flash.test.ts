@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,19 @@ describe('qtool flash --port', () => {
     expect(r.err).toMatch(/loaded [\d,]+ bytes in \d+ chunks .*verified, active/);
     expect(b.device.activeHash).toBe(hash);
     expect(r.out).toContain('4/4 vectors equal');
+  }, 120_000);
+
+  it('sends the calibration samples kept in the folder (calib.npy), quantized with the input parameters', async () => {
+    copyFileSync(join(root, 'examples/digits/calib.npy'), join(dir, 'calib.npy'));
+    try {
+      const b = await board({});
+      const r = await qtool('flash', dir, '--board', 'mps2-an386', '--port', b.path, '--vectors', '5');
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toMatch(/5 vectors from calib\.npy \(5 of \d+ samples\)/);
+      expect(r.out).toContain('5/5 vectors equal');
+    } finally {
+      rmSync(join(dir, 'calib.npy'));
+    }
   }, 120_000);
 
   it('a wrong kernel on the board: exit 1, QT603 names the first differing layer', async () => {

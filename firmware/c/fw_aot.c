@@ -202,6 +202,10 @@ static int on_read(const uint8_t *req, uint16_t len, struct qt_reply *r) {
   capture.copied = 0;
   (void)run_model(); /* the whole model runs; the hook copies the asked layer's output as it completes */
   capture.layer = QT_FW_LAYER_COUNT;
+  if (capture.offset > capture.tensor_bytes) {
+    r->msg = "READ offset beyond the layer's tensor";
+    return QT_E_BAD_LENGTH;
+  }
   wr32(r->out, capture.tensor_bytes);
   r->len = (uint16_t)(4u + capture.copied);
   return QT_OK;

@@ -24,7 +24,8 @@ type OkReply<K extends Request['kind']> = Extract<Reply, { kind: K }>;
 
 export class DeviceLink {
   private decoder = new FrameDecoder();
-  private seq = 1;
+  /** docs/protocol.md: start at a random seq, so a restarted host does not repeat the one answered last */
+  private seq = 1 + Math.floor(Math.random() * 0xfffe);
   private waiter?: { seq: number; resolve: (r: Reply) => void };
   /** replies whose frame did not match the request awaited (stale duplicates) */
   stray = 0;

@@ -75,9 +75,15 @@ describe.each(emulatedBoards)('AOT firmware on %s (QEMU)', (board) => {
   }, 30_000);
 
   it('answers errors as docs/protocol.md says: bad offset with the offset to resume at, LOAD not supported', async () => {
-    await expect(link!.request({ kind: 'INPUT', offset: 5, data: new Uint8Array(3) }, { retries: 0 })).rejects.toThrow(/E_BAD_OFFSET/);
+    const seq = link!.nextSeq();
+    const reply = await link!.exchange(encodeRequest({ kind: 'INPUT', offset: 5, data: new Uint8Array(3) }, seq), seq, 1000);
+    // the previous test left every input byte held: resume there
+    expect(reply).toMatchObject({ kind: 'ERROR', code: ErrorCode.E_BAD_OFFSET, seq, expected: image.model.inputBytes });
     await expect(link!.request({ kind: 'LOAD', offset: 0, total: 4, data: new Uint8Array(4) }, { retries: 0 })).rejects.toThrow(/E_NOT_SUPPORTED/);
     await expect(link!.request({ kind: 'READ', layer: 999, offset: 0, length: 4 }, { retries: 0 })).rejects.toThrow(/E_BAD_LENGTH/);
+    await expect(link!.request({ kind: 'READ', layer: 0, offset: 100_000, length: 4 }, { retries: 0 })).rejects.toThrow(/E_BAD_LENGTH/);
+    await expect(link!.request({ kind: 'OUTPUT', offset: 100_000, length: 4 }, { retries: 0 })).rejects.toThrow(/E_BAD_LENGTH/);
+    await expect(link!.request({ kind: 'INPUT', offset: 0, data: new Uint8Array(image.model.inputBytes + 1) }, { retries: 0 })).rejects.toThrow(/E_TOO_BIG/);
   }, 30_000);
 
   it('drops a partial frame after 100 ms of silence, answers a damaged CRC with E_BAD_CRC, skips garbage', async () => {

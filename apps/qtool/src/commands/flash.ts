@@ -19,8 +19,6 @@ export interface FlashOptions {
   seed?: string;
 }
 
-const emulated = ['mps2-an386', 'mps3-an547', 'lm3s6965evb'];
-
 /**
  * `qtool flash <dir> --board B (--emulate | --port PATH)`: puts a compiled model on a board (aot: checks the
  * linked model's hash; blob: LOAD + VERIFY), sends N vectors, compares every output with the integer simulator
@@ -31,7 +29,10 @@ export async function flash(dir: string, opts: FlashOptions): Promise<void> {
   if (!isArtifactDir(dir)) fail('QT001', `${dir} is not a folder written by qtool compile (no ${ARTIFACT_FILE})`, { file: dir });
   if (!boards[opts.board]) fail('QT002', `unknown board '${opts.board}' (known: ${Object.keys(boards).join(', ')})`);
   if (!!opts.emulate === !!opts.port) fail('QT002', 'give exactly one of --emulate (QEMU) and --port PATH (a serial port)');
-  if (opts.emulate && !emulated.includes(opts.board)) fail('QT002', `--emulate: QEMU models ${emulated.join(', ')}, not ${opts.board}`);
+  if (opts.emulate) {
+    const { emulatedBoards } = await import('@qtool/firmware');
+    if (!emulatedBoards.includes(opts.board)) fail('QT002', `--emulate: QEMU models ${emulatedBoards.join(', ')}, not ${opts.board}`);
+  }
   const count = intOption(opts.vectors, '--vectors', 10, 1);
   const baud = intOption(opts.baud, '--baud', 115200, 1);
   const seed = intOption(opts.seed, '--seed', 1, 0);

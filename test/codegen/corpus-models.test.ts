@@ -8,7 +8,7 @@ import { loadArtifact } from '@qtool/quantizer';
 import { runInt } from '@qtool/sim';
 import { loadPrepared } from '../../apps/qtool/src/model.js';
 import { corpus, requireCorpus } from '../support/corpus.js';
-import { buildArmObjects, compileQuietly, corpusCases, int8Samples, modeOf, STRICT, writeCalibration } from './corpus-cases.js';
+import { buildArmObjects, compileQuietly, corpusCases, int8Samples, modeOf, optionsOf, STRICT, writeCalibration } from './corpus-cases.js';
 
 // Every corpus model that imports, compiled as `qtool compile` does (the CLI's own compile function, in-process),
 // then:
@@ -54,7 +54,7 @@ const present = requireCorpus('codegen corpus models (host + Cortex-M4 builds, C
     it(`${c.label} (${modeOf(c)})`, { timeout: 10 * 60_000 }, async () => {
       const path = corpus(c.file);
       const dir = mkdtempSync(join(tmpdir(), 'qtool-corpus-'));
-      const opts = { ...c.options, keepQuant: c.mode === 'keep-quant' ? true : undefined };
+      const opts = optionsOf(c);
       if (c.mode === 'ours') {
         const input = loadPrepared(path).graph;
         Object.assign(opts, { calib: writeCalibration(c, dir, input.tensors.get(input.inputs[0]!)!.shape) });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { targets } from '@qtool/codegen';
 import { loadPrepared } from '../../apps/qtool/src/model.js';
 import { corpus, requireCorpus } from '../support/corpus.js';
-import { compileQuietly, corpusCases, firmwareSources, modeOf, STRICT, writeCalibration } from './corpus-cases.js';
+import { compileQuietly, corpusCases, firmwareSources, modeOf, optionsOf, STRICT, writeCalibration } from './corpus-cases.js';
 
 // report.json's memory figures against a real Cortex-M4 link. Each corpus model is compiled for cortex-m4 by the
 // CLI's compile, its firmware sources are built with arm-none-eabi-gcc (the flags compile measures with:
@@ -82,7 +82,7 @@ const present = requireCorpus('Cortex-M4 link: report.json memory figures agains
     it(`${c.label} (${modeOf(c)})`, { timeout: 10 * 60_000 }, async () => {
       const path = corpus(c.file);
       const dir = mkdtempSync(join(tmpdir(), 'qtool-m4link-'));
-      const opts = { ...c.options, keepQuant: c.mode === 'keep-quant' ? true : undefined };
+      const opts = optionsOf(c);
       if (c.mode === 'ours') {
         const g = loadPrepared(path).graph;
         Object.assign(opts, { calib: writeCalibration(c, dir, g.tensors.get(g.inputs[0]!)!.shape) });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, encodeRequest, ErrorCode } from '@qtool/protocol';
 import { buildFirmware, DeviceLink, emulatedBoards, launchQemu, type FirmwareImage, type QemuBoard } from '../src/index.js';
-import { compileExample, requireTools, vectors, type Vector } from './support.js';
+import { compileExample, removeCompiled, requireTools, vectors, type Vector } from './support.js';
 
 // The vertical slice on every emulated board: the bundled example compiled for the board, linked into the
 // AOT firmware, run under qemu-system-arm, driven over the pty with HELLO/INFO/INPUT/RUN/OUTPUT, and every
@@ -28,6 +28,7 @@ describe.each(emulatedBoards)('AOT firmware on %s (QEMU)', (board) => {
   afterAll(async () => {
     await link?.close();
     await qemu?.stop();
+    removeCompiled();
   });
 
   it('answers HELLO and INFO with the board and the linked model', async () => {

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchFirmware, buildFirmware, type BenchResult, type FirmwareImage } from '../src/index.js';
-import { compileExample, repoRoot, requireTools } from './support.js';
+import { compileExample, removeCompiled, repoRoot, requireTools } from './support.js';
 
 // Instruction counting: two separate QEMU runs of the same firmware and input count the same instructions,
 // to the instruction (the counts are compared with each other, never with a constant); `qtool bench --json`
@@ -20,6 +20,8 @@ describe(`qtool bench on ${board}`, () => {
     dir = compileExample(board);
     image = buildFirmware({ modelDir: dir, board });
   }, 60_000);
+
+  afterAll(removeCompiled);
 
   it('counts instructions per inference and per layer', async () => {
     first = await benchFirmware({ modelDir: dir, board, image });

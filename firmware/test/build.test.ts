@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildFirmware, firmwareBoards, firmwareC } from '../src/index.js';
-import { compileExample, requireTools } from './support.js';
+import { compileExample, removeCompiled, requireTools } from './support.js';
 
 // The board seam: each board's linker script gives the firmware exactly the memory boards.ts budgets for it,
 // and the build-only board (no QEMU model) links.
@@ -18,6 +18,8 @@ function ldMemory(board: string): { flashOrigin: number; flash: number; ram: num
 }
 
 describe('board seam', () => {
+  afterAll(removeCompiled);
+
   it.each(Object.keys(firmwareBoards))('%s: the linker script has the memory budget of boards.ts', (board) => {
     const m = ldMemory(board);
     expect({ flash: m.flash, ram: m.ram }).toEqual({ flash: firmwareBoards[board]!.flash, ram: firmwareBoards[board]!.ram });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,17 @@ export function requireTools(...tools: string[]): void {
     );
 }
 
+const made: string[] = [];
+
+/** Removes the folders compileExample made (call from afterAll). */
+export function removeCompiled(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
 /** `qtool compile` (the bundled example when model is undefined) into a fresh temporary folder. */
 export function compileExample(board: string, model?: string): string {
   const dir = mkdtempSync(join(tmpdir(), `qtool-fw-${board}-`));
+  made.push(dir);
   const r = spawnSync(process.execPath, [qtoolBin, 'compile', ...(model ? [model] : []), '-o', dir, '--board', board], { encoding: 'utf8', cwd: repoRoot });
   if (r.status !== 0) throw new Error(`qtool compile failed (${r.status}):\n${r.stderr}${r.stdout}`);
   return dir;

@@ -24,8 +24,10 @@ static struct {
   uint8_t bytes[QT_FRAME_OVERHEAD + QT_MAX_PAYLOAD];
 } last;
 
-static uint8_t payload_out[QT_MAX_PAYLOAD];
-static uint8_t error_out[QT_MAX_PAYLOAD];
+/* handlers write their reply payload straight into last.bytes + 8 (where send_frame puts it): no second 1 KiB */
+#define REPLY_PAYLOAD (last.bytes + 8)
+#define ERROR_PAYLOAD 128u /* code, seq, [expected], message (truncated to fit) */
+static uint8_t error_out[ERROR_PAYLOAD];
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
@@ -44,7 +46,7 @@ static uint16_t send_frame(uint8_t *f, uint8_t type, uint16_t seq, const uint8_t
   f[5] = (uint8_t)(seq >> 8);
   f[6] = (uint8_t)n;
   f[7] = (uint8_t)(n >> 8);
-  if (n) memcpy(f + 8, payload, n);
+  if (n && payload != f + 8) memcpy(f + 8, payload, n);
   uint32_t crc = qt_crc32(f + 2, (size_t)6 + n);
   for (int i = 0; i < 4; i++) f[8 + n + i] = (uint8_t)(crc >> (8 * i));
   send_bytes(f, (uint16_t)(QT_FRAME_OVERHEAD + n));
@@ -59,7 +61,7 @@ static uint16_t send_error(uint8_t *f, uint16_t seq, uint8_t code, uint32_t expe
   error_out[n++] = (uint8_t)(seq >> 8);
   if (code == QT_E_BAD_OFFSET)
     for (int i = 0; i < 4; i++) error_out[n++] = (uint8_t)(expected >> (8 * i));
-  while (msg && *msg && n < QT_MAX_PAYLOAD) error_out[n++] = (uint8_t)*msg++;
+  while (msg && *msg && n < ERROR_PAYLOAD) error_out[n++] = (uint8_t)*msg++;
   return send_frame(f, QT_ERROR, seq, error_out, n);
 }
 
@@ -79,7 +81,8 @@ static void dispatch(uint8_t type, uint16_t seq, const uint8_t *payload, uint16_
     send_bytes(last.bytes, last.len); /* a retry of the request answered last: resend, do not act twice */
     return;
   }
-  struct qt_reply r = {payload_out, 0, 0, 0, 0};
+  struct qt_reply r = {REPLY_PAYLOAD, 0, 0, 0, 0};
+  last.valid = 0; /* the handler overwrites the previous reply */
   int err = QT_E_UNKNOWN_TYPE;
   r.msg = "unknown message type";
   for (unsigned i = 0; i < qt_handler_count; i++)
@@ -89,7 +92,7 @@ static void dispatch(uint8_t type, uint16_t seq, const uint8_t *payload, uint16_
       break;
     }
   if (err == QT_OK)
-    last.len = send_frame(last.bytes, (uint8_t)(type | 0x80u), seq, payload_out, r.len);
+    last.len = send_frame(last.bytes, (uint8_t)(type | 0x80u), seq, REPLY_PAYLOAD, r.len);
   else
     last.len = send_error(last.bytes, seq, (uint8_t)err, r.expected, r.msg);
   last.valid = 1;

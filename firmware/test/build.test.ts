@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RAM_RESERVE } from '@qtool/codegen';
 import { buildFirmware, firmwareBoards, firmwareC } from '../src/index.js';
 import { compileExample, removeCompiled, requireTools } from './support.js';
 
@@ -32,6 +33,14 @@ describe('board seam', () => {
     expect(img.size.flash).toBeLessThanOrEqual(firmwareBoards['nucleo-l4r5zi']!.flash);
     expect(img.size.ram).toBeLessThanOrEqual(firmwareBoards['nucleo-l4r5zi']!.ram);
     console.log(`nucleo-l4r5zi: flash ${img.size.flash} bytes, RAM ${img.size.ram} bytes (stack ${img.size.stack})`);
+  }, 60_000);
+
+  it("the firmware's RAM around the model fits codegen's RAM_RESERVE (what qtool compile budgets for it)", () => {
+    requireTools('arm-none-eabi-gcc');
+    const img = buildFirmware({ modelDir: compileExample('lm3s6965evb'), board: 'lm3s6965evb' });
+    const around = img.size.ram - img.model.arenaBytes;
+    console.log(`lm3s6965evb: firmware RAM ${img.size.ram} bytes = model arena ${img.model.arenaBytes} + ${around} (stack ${img.size.stack}, UART ring, frame buffers, model inputs/outputs ${img.model.inputBytes + img.model.outputBytes})`);
+    expect(around).toBeLessThanOrEqual(RAM_RESERVE);
   }, 60_000);
 
   it('a model that does not fit the board fails to link with QT501', () => {

@@ -76,7 +76,7 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
       arenaNaive: emitted.plan.naive,
       scratchBytes: emitted.scratchBytes,
       weightBytes: emitted.constBytes,
-      // the model object's read-only data as compiled: weightBytes plus the layers' parameter structs
+      // the model object's read-only data (as linked for Arm targets): weightBytes plus the parameter structs and hash
       modelConstBytes: code ? code.model.rodata : null,
       code: code ?? null,
       flashBytes: code ? flash : null,

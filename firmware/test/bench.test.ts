@@ -1,16 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchFirmware, buildFirmware, type BenchResult, type FirmwareImage } from '../src/index.js';
+import { benchFirmware, buildFirmware, emulatedBoards, type BenchResult, type FirmwareImage } from '../src/index.js';
 import { compileExample, removeCompiled, repoRoot, requireTools } from './support.js';
 
 // Instruction counting: two separate QEMU runs of the same firmware and input count the same instructions,
 // to the instruction (the counts are compared with each other, never with a constant); `qtool bench --json`
 // prints the same figures as the library call.
 
-const board = 'mps2-an386';
-
-describe(`qtool bench on ${board}`, () => {
+describe.each(emulatedBoards)('qtool bench on %s', (board) => {
   let dir: string;
   let image: FirmwareImage;
   let first: BenchResult;
@@ -30,14 +28,14 @@ describe(`qtool bench on ${board}`, () => {
     const sum = first.layers.reduce((a, l) => a + l.instructions, 0);
     expect(sum).toBeLessThanOrEqual(first.instructions);
     expect(first.layers.find((l) => l.op === 'conv')!.instructions).toBeGreaterThan(first.layers.find((l) => l.op === 'reshape')!.instructions);
-    console.log(`run 1: ${first.instructions} instructions per inference; layers ${first.layers.map((l) => l.instructions).join(', ')}`);
+    console.log(`${board} run 1: ${first.instructions} instructions per inference; layers ${first.layers.map((l) => l.instructions).join(', ')}`);
   }, 60_000);
 
   it('a second run (new QEMU, through the CLI with --json) counts exactly the same', () => {
     const r = spawnSync(process.execPath, [join(repoRoot, 'apps/qtool/bin/qtool.mjs'), 'bench', dir, '--board', board, '--json'], { encoding: 'utf8', cwd: repoRoot });
     expect(r.status, r.stderr).toBe(0);
     const second = JSON.parse(r.stdout) as BenchResult;
-    console.log(`run 2: ${second.instructions} instructions per inference; layers ${second.layers.map((l) => l.instructions).join(', ')}`);
+    console.log(`${board} run 2: ${second.instructions} instructions per inference; layers ${second.layers.map((l) => l.instructions).join(', ')}`);
     expect(second.instructions).toBe(first.instructions);
     expect(second.layers).toEqual(first.layers);
     expect(second.flash).toBe(first.flash);

@@ -1,4 +1,4 @@
-import { fail } from '@qtool/ir';
+import { fail, QtError } from '@qtool/ir';
 import {
   acceptVersion,
   crc32,
@@ -63,7 +63,12 @@ export interface LoadStats {
   chunks: number;
   resumes: number;
   restarts: number;
+  /** times a LOAD gave up and was sent again as a smaller chunk (a noisy line) */
+  shrinks: number;
 }
+
+/** LOAD chunks never shrink below this (a line that damages 100-byte frames is not worth loading over) */
+const MIN_LOAD_CHUNK = 128;
 
 type Outcome = { kind: 'frame'; frame: Frame } | { kind: 'timeout' } | { kind: 'damaged' };
 
@@ -75,6 +80,8 @@ export class Flasher {
   private seq: number;
   private waiter: { seq: number; settle: (o: Outcome) => void } | null = null;
   readonly stats: FlasherStats = { requests: 0, retries: 0, timeouts: 0, badReplies: 0, staleReplies: 0 };
+  /** attempts the last request took (1: answered first time) */
+  lastAttempts = 0;
   /** set by hello() */
   mode?: Mode;
   version?: number;
@@ -131,6 +138,7 @@ export class Flasher {
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) this.stats.retries++;
       this.stats.requests++;
+      this.lastAttempts = attempt + 1;
       // whatever partial frame the decoder holds now is a damaged reply of an earlier attempt: drop it, so it
       // cannot swallow the reply to this one
       while (this.decoder.pending > 0) this.decoder.expire();
@@ -190,20 +198,37 @@ export class Flasher {
 
   /**
    * LOADs an image into the staging area, resuming at the offset the device names after a lost reply or a
-   * device reset (E_BAD_OFFSET). Gives up (QT602) when the load stops making progress.
+   * device reset (E_BAD_OFFSET). A chunk whose retries all fail is sent again, as a new request, at half the
+   * size (a noisy line damages long frames most); the size grows back after a run of clean chunks. Gives up
+   * (QT602) when the load stops making progress.
    */
   async load(image: Uint8Array, onProgress?: (done: number, total: number) => void): Promise<LoadStats> {
     const total = image.length;
     const chunks = Math.ceil(total / MAX_LOAD_DATA);
-    const stats: LoadStats = { chunks: 0, resumes: 0, restarts: 0 };
+    const stats: LoadStats = { chunks: 0, resumes: 0, restarts: 0, shrinks: 0 };
     const budget = 4 * chunks + 16;
     let offset = 0;
     let sent = 0;
+    let size = MAX_LOAD_DATA;
+    let clean = 0;
     do {
       if (++sent > budget) fail('QT602', `LOAD: no progress after ${budget} requests for ${chunks} chunks (the device keeps losing the staged image)`);
-      const data = image.subarray(offset, offset + MAX_LOAD_DATA);
+      const data = image.subarray(offset, offset + size);
       const seq = this.seq;
-      const r = await this.request({ kind: 'LOAD', offset, total, data });
+      let r: Reply;
+      try {
+        r = await this.request({ kind: 'LOAD', offset, total, data });
+      } catch (e) {
+        if (!(e instanceof QtError) || e.diagnostics[0]!.code !== 'QT602' || size <= MIN_LOAD_CHUNK) throw e;
+        size = Math.max(MIN_LOAD_CHUNK, size >> 1);
+        stats.shrinks++;
+        clean = 0;
+        continue;
+      }
+      if (this.lastAttempts === 1 && ++clean >= 8 && size < MAX_LOAD_DATA) {
+        size = Math.min(MAX_LOAD_DATA, size * 2);
+        clean = 0;
+      }
       if (r.kind === 'LOAD') {
         if (r.next > total) fail('QT601', `LOAD seq ${seq}: the device expects offset ${r.next}, beyond the image's ${total} bytes`);
         stats.chunks++;
@@ -226,12 +251,13 @@ export class Flasher {
   async deploy(image: Uint8Array, modelHash: string, onProgress?: (done: number, total: number) => void): Promise<LoadStats> {
     const total = image.length;
     const crc = crc32(image);
-    const stats: LoadStats = { chunks: 0, resumes: 0, restarts: 0 };
+    const stats: LoadStats = { chunks: 0, resumes: 0, restarts: 0, shrinks: 0 };
     for (let round = 0; ; round++) {
       if (round === 4) fail('QT602', `VERIFY: the device lost the staged image ${round} times`);
       const s = await this.load(image, onProgress);
       stats.chunks += s.chunks;
       stats.resumes += s.resumes;
+      stats.shrinks += s.shrinks;
       stats.restarts += s.restarts + (round > 0 ? 1 : 0);
       const seq = this.seq;
       const r = await this.request({ kind: 'VERIFY', total, crc });

@@ -72,7 +72,7 @@ export async function flash(dir: string, opts: FlashOptions): Promise<void> {
       if (info.storageBytes < image.length) fail('QT601', `the model image is ${formatInt(image.length)} bytes; the board's storage holds ${formatInt(info.storageBytes)}`);
       const bar = progress('loading');
       const s = await f.deploy(image, hash, (d, t) => bar.update(d, t)).finally(() => bar.stop());
-      log(`loaded ${formatInt(image.length)} bytes in ${s.chunks} chunks (${s.resumes} resumed, ${s.restarts} restarted), verified, active`);
+      log(`loaded ${formatInt(image.length)} bytes in ${s.chunks} chunks (${s.resumes} resumed, ${s.restarts} restarted, ${s.shrinks} halved), verified, active`);
       info = await f.info();
     }
     if (info.inputBytes !== inputBytes(g) || info.outputBytes !== outputBytes(g) || info.layers !== g.nodes.length)

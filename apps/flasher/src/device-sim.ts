@@ -218,6 +218,7 @@ export class SimDevice {
         if (req.offset + req.data.length > a.inputBytes) return err(ErrorCode.E_TOO_BIG, `INPUT past the model's ${a.inputBytes} input bytes`);
         this.input.set(req.data, req.offset);
         this.inputHeld += req.data.length;
+        this.values = null; // READ and PROFILE re-run whatever the input buffer holds now
         return { kind: 'INPUT', held: this.inputHeld };
       }
       case 'RUN': {
@@ -228,21 +229,25 @@ export class SimDevice {
         return { kind: 'RUN', status: 0, cycles: 0, outputBytes: this.output.length, output: this.output.slice(0, MAX_RUN_OUTPUT) };
       }
       case 'OUTPUT': {
-        if (!this.values) return err(ErrorCode.E_BAD_LENGTH, 'OUTPUT: no RUN since the model or the input changed');
-        if (req.length > MAX_OUTPUT_DATA || req.offset > this.output.length) return err(ErrorCode.E_BAD_LENGTH, 'OUTPUT outside the output bytes');
-        return { kind: 'OUTPUT', data: this.output.slice(req.offset, req.offset + req.length) };
+        if (!a) return err(ErrorCode.E_NO_MODEL, 'no model');
+        if (req.offset > a.outputBytes) return err(ErrorCode.E_BAD_LENGTH, 'OUTPUT offset beyond the output bytes');
+        // the output buffer as the last RUN left it (zeros before any), as the firmware's static buffer
+        const out = this.output.length === a.outputBytes ? this.output : new Uint8Array(a.outputBytes);
+        return { kind: 'OUTPUT', data: out.slice(req.offset, req.offset + Math.min(req.length, MAX_OUTPUT_DATA)) };
       }
       case 'READ': {
         if (!a) return err(ErrorCode.E_NO_MODEL, 'no model');
         if (req.layer >= a.graph.nodes.length) return err(ErrorCode.E_BAD_LENGTH, `READ: the model has ${a.graph.nodes.length} layers`);
-        if (!this.values) return err(ErrorCode.E_BAD_LENGTH, 'inputs incomplete: RUN a complete input first');
+        if (this.inputHeld !== a.inputBytes) return err(ErrorCode.E_BAD_LENGTH, 'inputs incomplete: send every input byte with INPUT first');
+        this.values ??= runLayers(a.graph, unpackInputs(a.graph, this.input), this.options.fault);
         const t = tensorBytes(this.values.get(a.graph.nodes[req.layer]!.outputs[0]!)!);
         if (req.offset > t.length) return err(ErrorCode.E_BAD_LENGTH, 'READ outside the tensor');
         return { kind: 'READ', tensorBytes: t.length, data: t.slice(req.offset, req.offset + Math.min(req.length, MAX_READ_DATA)) };
       }
       case 'PROFILE': {
         if (!a) return err(ErrorCode.E_NO_MODEL, 'no model');
-        if (!this.values) return err(ErrorCode.E_BAD_LENGTH, 'inputs incomplete: RUN a complete input first');
+        if (this.inputHeld !== a.inputBytes) return err(ErrorCode.E_BAD_LENGTH, 'inputs incomplete: send every input byte with INPUT first');
+        this.values ??= runLayers(a.graph, unpackInputs(a.graph, this.input), this.options.fault);
         // no cycle counter in a simulator: 0 per layer, as firmware on a core without one reports
         return { kind: 'PROFILE', cycles: a.graph.nodes.slice(0, MAX_PROFILE_LAYERS).map(() => 0) };
       }

@@ -68,12 +68,8 @@ export const corpusCases: CorpusCase[] = [
     mode: 'ours',
     range: [0, 1],
     samples: vwwGray,
-    options: { granularity: 'tensor' },
-    why:
-      'per-channel weights refuse with QT400 (asserted in corpus-models.test.ts): in the 1x1 convs after depthwise ' +
-      'blocks 5 and 6, 20+ output channels are dead (weights within +-7e-30, bias 0.02..0.4), so the channel scale ' +
-      '(wmax - wmin) / 255 ~ 1e-32 puts bias / (s_w[c] * s_x) far beyond int32; the fix belongs in the quantizer ' +
-      "(widen such a channel's scale until its bias fits, as TFLite's quantizer does), not in codegen",
+    // per-channel (the default): in the 1x1 convs after depthwise blocks 5 and 6, 20+ output channels are dead
+    // (weights within +-7e-30) but keep a bias; the quantizer floors their scale so the bias stays in int32
   },
   { label: 'hello_world', file: 'tflite-micro/examples/hello_world/models/hello_world_int8.tflite', mode: 'keep-quant', samples: () => [] },
   // micro_speech's samples are wav files that need the audio front end (custom Signal ops): random inputs only

@@ -63,8 +63,11 @@ export interface QuantizeContext {
   options: QuantizeOptions;
   /** The integer parameters of an activation tensor (calibrated, or kept from the model in TFLite mode). */
   act(tensor: string): ActQuant;
-  /** The quantized weights of a constant, per channel along `axis` when the granularity asks for it. */
-  weights(tensor: string, axis: number): WeightQuant;
+  /**
+   * The quantized weights of a constant, per channel along `axis` when the granularity asks for it; `minScale`
+   * (per channel) floors the scales so that a bias stays representable (ignored for weights kept in TFLite mode).
+   */
+  weights(tensor: string, axis: number, minScale?: number[]): WeightQuant;
   /** The float value of a constant (bias, slopes, ...). */
   constant(tensor: string): Float32Array;
   /** The int32 bias at the given per-channel scales (or the model's own int32 bias in TFLite mode). */

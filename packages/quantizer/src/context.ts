@@ -33,7 +33,22 @@ export class Context implements QuantizeContext {
     return t;
   }
 
-  weights(tensor: string, axis: number): WeightQuant {
+  weights(tensor: string, axis: number, minScale?: number[]): WeightQuant {
+    const wq = this.cachedWeights(tensor, axis);
+    if (this.options.mode === 'tflite' || !minScale || wq.scale.every((s, c) => s >= (minScale[wq.scale.length === 1 ? 0 : c] ?? 0))) return wq;
+    // some channel's scale is below its floor: quantize again with the floor (rare: dead channels with a bias)
+    const t = this.init(tensor);
+    const perChannel = this.options.granularity === 'channel';
+    return quantizeWeights(t.data as Float32Array, t.shape, {
+      bits: this.options.bits,
+      anchor: this.options.anchor,
+      rounding: this.options.rounding,
+      axis: perChannel ? axis : undefined,
+      minScale: perChannel ? minScale : [Math.max(...minScale)],
+    });
+  }
+
+  private cachedWeights(tensor: string, axis: number): WeightQuant {
     const t = this.init(tensor);
     const key = `${tensor}@${this.options.mode === 'qtool' && this.options.granularity === 'tensor' ? '-' : axis}`;
     const hit = this.cache.get(key);

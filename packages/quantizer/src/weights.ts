@@ -5,7 +5,7 @@ import type { Anchor, WeightQuant, WeightRounding } from '@qtool/ops';
 
 /** Round half away from zero: the compile-time rounding of the scheme. */
 export function roundHalfAway(v: number): number {
-  return v < 0 ? -Math.round(-v) : Math.round(v);
+  return v < 0 ? -Math.round(-v) || 0 : Math.round(v); // || 0: no negative zero in the integers we store
 }
 
 export interface WeightSchemeOptions {
@@ -14,6 +14,11 @@ export interface WeightSchemeOptions {
   rounding: WeightRounding;
   /** Channel axis for per-channel parameters; undefined = one set for the whole tensor. */
   axis?: number;
+  /**
+   * Smallest scale per channel (one value for a per-tensor scale): a channel whose weights are all but zero while
+   * its bias is not would get a bias of bias / (s_w * s_x) far beyond int32; its scale is widened instead.
+   */
+  minScale?: number[];
 }
 
 /** Quantizes a float weight tensor with our scheme. */
@@ -38,14 +43,19 @@ export function quantizeWeights(w: Float32Array, shape: number[], opts: WeightSc
   for (let c = 0; c < channels; c++) {
     const wmin = lo[c]!;
     const wmax = hi[c]!;
+    const floor = opts.minScale?.[c] ?? 0;
     if (!(wmax > wmin)) {
       // degenerate: all equal (or an empty channel). v != 0: s = |v| so the adjusted weight is exactly +-1.
       const v = Number.isFinite(wmin) ? wmin : 0;
       scale[c] = v === 0 ? 1 : Math.abs(v);
       offset[c] = v === 0 ? 0 : Math.sign(v);
+      if (scale[c]! < floor) {
+        scale[c] = floor;
+        offset[c] = roundHalfAway(v / floor);
+      }
       continue;
     }
-    const s = (wmax - wmin) / levels;
+    const s = Math.max((wmax - wmin) / levels, floor);
     scale[c] = s;
     offset[c] = roundHalfAway((anchor === 'min' ? wmin : wmax) / s);
   }

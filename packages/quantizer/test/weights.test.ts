@@ -72,3 +72,19 @@ describe('activation parameters', () => {
     expect(quantizeValue(-100, q)).toBe(-128);
   });
 });
+
+describe('minScale (a bias that must stay representable)', () => {
+  it('widens only the channels below their floor, with the offset from the widened scale', () => {
+    // channel 0: normal; channel 1: dead (|w| ~ 1e-30) with a floor of 1e-3; channel 2: all equal 1e-31
+    const data = Float32Array.from([-1, 0, 1, -1e-30, 0, 2e-30, 1e-31, 1e-31, 1e-31]);
+    const plain = quantizeWeights(data, [3, 3], { bits: 8, anchor: 'min', rounding: 'offset', axis: 0 });
+    const floored = quantizeWeights(data, [3, 3], { bits: 8, anchor: 'min', rounding: 'offset', axis: 0, minScale: [0, 1e-3, 1e-3] });
+    expect(floored.scale[0]).toBe(plain.scale[0]);
+    expect(Array.from(floored.q.subarray(0, 3))).toEqual(Array.from(plain.q.subarray(0, 3)));
+    expect(plain.scale[1]).toBeLessThan(1e-31);
+    expect(floored.scale.slice(1)).toEqual([1e-3, 1e-3]);
+    // |w| / s is ~1e-27: every adjusted weight of the dead channels is 0
+    expect(floored.offset.slice(1)).toEqual([0, 0]);
+    expect(Array.from(adjustedWeights(floored)).slice(3)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});

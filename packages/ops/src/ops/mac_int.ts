@@ -78,7 +78,10 @@ export function quantizeMac(node: Node, ctx: QuantizeContext): MacParams {
   if (!xName || !wName || !yName) fail('QT400', `${node.op}: needs an input, weights and an output`, { node: node.name });
   const x = int8Act(node, ctx, xName);
   const y = int8Act(node, ctx, yName);
-  const weights = ctx.weights(wName, 0);
+  // A bias must stay representable at s_w[c] * s_x: |bias| / (s_w * s_x) <= 2^30 leaves half of int32 to the
+  // products (the proof below checks the sum). Only a channel with (almost) zero weights and a bias needs it.
+  const biasFloor = bName && ctx.options.mode === 'qtool' ? Array.from(ctx.constant(bName), (b) => Math.abs(b) / (x.scale * 2 ** 30)) : undefined;
+  const weights = ctx.weights(wName, 0, biasFloor);
   const cout = weights.shape[0]!;
   if (weights.scale.length !== 1 && weights.scale.length !== cout)
     fail('QT400', `${node.op}: ${weights.scale.length} weight scales for ${cout} output channels`, { node: node.name });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +17,16 @@ import { randomInputs } from './fixtures.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const boards: QemuBoard[] = [];
+const temps: string[] = [];
 afterAll(async () => {
   await Promise.all(boards.map((b) => b.stop()));
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 describe('flasher and the QEMU firmware over a faulty link', () => {
   it('mps2-an386: vectors and resets through dropped/corrupted/duplicated bytes; no wrong answer', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'qtool-flasher-')), 'digits');
+    temps.push(mkdtempSync(join(tmpdir(), 'qtool-flasher-')));
+    const dir = join(temps.at(-1)!, 'digits');
     const c = spawnSync(process.execPath, [join(root, 'apps/qtool/bin/qtool.mjs'), 'compile', '-o', dir, '--board', 'mps2-an386'], { cwd: root, encoding: 'utf8' });
     expect(c.status, c.stderr).toBe(0);
     const graph = loadArtifact(dir).graph;

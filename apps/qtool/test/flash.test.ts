@@ -29,6 +29,12 @@ let dir: string;
 let graph: Graph;
 let hash: string;
 const ptys: PtyEnd[] = [];
+const temps: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'qtool-flash-'));
+  temps.push(d);
+  return d;
+};
 
 async function board(opts: Partial<SimDeviceOptions>): Promise<{ path: string; device: SimDevice }> {
   const pty = await openPty();
@@ -38,7 +44,7 @@ async function board(opts: Partial<SimDeviceOptions>): Promise<{ path: string; d
 }
 
 beforeAll(async () => {
-  dir = join(mkdtempSync(join(tmpdir(), 'qtool-flash-')), 'digits');
+  dir = join(tmp(), 'digits');
   const r = await qtool('compile', '-o', dir);
   expect(r.code, r.err).toBe(0);
   graph = loadArtifact(dir).graph;
@@ -47,6 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(ptys.map((p) => p.close()));
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 describe('qtool flash --port', () => {
@@ -118,7 +125,7 @@ describe('qtool flash --port', () => {
 describe('qtool flash --emulate', () => {
   for (const b of ['mps2-an386', 'mps3-an547', 'lm3s6965evb']) {
     it(`${b}: firmware built for the folder, 20 vectors equal the simulator in QEMU`, async () => {
-      const d = join(mkdtempSync(join(tmpdir(), 'qtool-flash-')), b);
+      const d = join(tmp(), b);
       const c = await qtool('compile', '-o', d, '--board', b);
       expect(c.code, c.err).toBe(0);
       const r = await qtool('flash', d, '--board', b, '--emulate', '--vectors', '20');

@@ -88,7 +88,7 @@ function pool(b: Builder, x: string): string {
 
 function unary(b: Builder, x: string): string {
   const op = pick(b.r, ['relu', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu', 'hard_sigmoid', 'clip'] as const);
-  const attrs = op === 'leaky_relu' ? { alpha: 0.1 } : op === 'hard_sigmoid' ? { alpha: 0.2, beta: 0.5 } : op === 'clip' ? { min: -0.5, max: 1 } : {};
+  const attrs: Record<string, number> = op === 'leaky_relu' ? { alpha: 0.1 } : op === 'hard_sigmoid' ? { alpha: 0.2, beta: 0.5 } : op === 'clip' ? { min: -0.5, max: 1 } : {};
   return b.node(op, [x], attrs);
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { makeTensor, type Tensor } from '@qtool/ir';
+import { makeTensor, toNumbers, type Tensor } from '@qtool/ir';
 import { encodeNpy, parseNpy } from '@qtool/frontend';
 import { loadArtifact } from '@qtool/quantizer';
 import { runInt } from '@qtool/sim';
@@ -51,7 +51,8 @@ describe('compile, run and validate an integer model', { timeout: 120_000 }, () 
     return Array.from({ length: n }, (_, s) => {
       const q = new Int8Array(per);
       for (let i = 0; i < per; i++) {
-        const v = Math.round(Math.abs(floats.data[s * per + i]! / scale[0]!)) * Math.sign(floats.data[s * per + i]!) + zeroPoint[0]!;
+        const f = Number(floats.data[s * per + i]);
+        const v = Math.round(Math.abs(f / scale[0]!)) * Math.sign(f) + zeroPoint[0]!;
         q[i] = Math.max(-128, Math.min(127, v));
       }
       const res = runInt(g, new Map([[g.inputs[0]!, makeTensor('int8', inInfo.shape, q) as Tensor]]));
@@ -66,7 +67,7 @@ describe('compile, run and validate an integer model', { timeout: 120_000 }, () 
     const y = parseNpy(new Uint8Array(readFileSync(join(dir, 'y.npy'))));
     expect(y.dtype).toBe('int8');
     expect(y.shape).toEqual([n, 10]);
-    expect(Array.from(y.data)).toEqual(expected().flatMap((e) => Array.from(e)));
+    expect(toNumbers(y)).toEqual(expected().flatMap((e) => Array.from(e)));
   });
 
   it('int8 inputs are used as they are', () => {
@@ -76,8 +77,8 @@ describe('compile, run and validate an integer model', { timeout: 120_000 }, () 
     writeFileSync(join(dir, 'q.npy'), encodeNpy(makeTensor('int8', [2, ...inInfo.shape.slice(1)], q)));
     const r = qtool('run', out, '--input', join(dir, 'q.npy'), '--output', join(dir, 'qy.npy'));
     expect(r.code, r.err).toBe(0);
-    const want = [0, 1].flatMap((s) => Array.from(runInt(g, new Map([[g.inputs[0]!, makeTensor('int8', inInfo.shape, q.subarray(s * per, (s + 1) * per)) as Tensor]])).get(g.outputs[0]!)!.data));
-    expect(Array.from(parseNpy(new Uint8Array(readFileSync(join(dir, 'qy.npy')))).data)).toEqual(want);
+    const want = [0, 1].flatMap((s) => toNumbers(runInt(g, new Map([[g.inputs[0]!, makeTensor('int8', inInfo.shape, q.subarray(s * per, (s + 1) * per)) as Tensor]])).get(g.outputs[0]!)!));
+    expect(toNumbers(parseNpy(new Uint8Array(readFileSync(join(dir, 'qy.npy')))))).toEqual(want);
   });
 
   it('--dequantize writes (q - zero point) * scale as float32', () => {
@@ -87,7 +88,7 @@ describe('compile, run and validate an integer model', { timeout: 120_000 }, () 
     expect(y.dtype).toBe('float32');
     const g = loadArtifact(out).graph;
     const { scale, zeroPoint } = g.tensors.get(g.outputs[0]!)!.quant!;
-    expect(Array.from(y.data)).toEqual(expected().flatMap((e) => Array.from(e, (v) => Math.fround((v - zeroPoint[0]!) * scale[0]!))));
+    expect(toNumbers(y)).toEqual(expected().flatMap((e) => Array.from(e, (v) => Math.fround((v - zeroPoint[0]!) * scale[0]!))));
   });
 
   it('validate prints float vs integer accuracy, agreement and per-layer SQNR', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { QtError, makeTensor, type TensorInfo } from '@qtool/ir';
+import { QtError, makeTensor, toNumbers, type TensorInfo } from '@qtool/ir';
 import { encodeNpy } from '@qtool/frontend';
 import { decodeBmp, decodePng, loadSamples } from '../src/index.js';
 
@@ -170,7 +170,7 @@ describe('loadSamples', () => {
     writeFileSync(f, encodeNpy(makeTensor('float32', [5, 2, 3], Float32Array.from({ length: 30 }, (_, i) => i))));
     const input: TensorInfo = { name: 'x', dtype: 'float32', shape: [1, 2, 3] };
     const got = loadSamples(f, input, undefined, 3);
-    expect(got.map((t) => Array.from(t.data))).toEqual([0, 1, 2].map((s) => Array.from({ length: 6 }, (_, i) => s * 6 + i)));
+    expect(got.map((t) => toNumbers(t))).toEqual([0, 1, 2].map((s) => Array.from({ length: 6 }, (_, i) => s * 6 + i)));
     expect(() => loadSamples(f, { ...input, shape: [1, 3, 2] })).toThrow(/QT401.*does not fit model input 'x'/);
   });
 

@@ -23,6 +23,19 @@ export interface EmitInput {
   sourceFile: string;
   sourceSha256: string;
   options: string;
+  /** sees every declaration and call as it is emitted (the model-image writer in blob/ records them) */
+  observer?: EmitObserver;
+}
+
+/** What emitModel reports while it writes the C: exactly the values and text the C gets, nothing recomputed. */
+export interface EmitObserver {
+  /** a constant operand array `id` (int8), declared before layer `layer` */
+  constant(layer: number, id: string, data: ArrayLike<number>): void;
+  constArray(layer: number, id: string, ctype: CType, values: ArrayLike<number>): void;
+  constRecords(layer: number, id: string, ctype: string, recordBytes: number, records: string[]): void;
+  declare(layer: number, text: string): void;
+  /** the statement(s) of layer `layer` in invoke(), and the pointer and bytes QT_LAYER_DONE gets */
+  call(layer: number, text: string, output: string, bytes: number): void;
 }
 
 export interface LayerReport {
@@ -79,6 +92,7 @@ export function emitModel(inp: EmitInput): EmitResult {
     const id = `qt_const${constants.size}`;
     constants.set(v, id);
     pendingConstBytes += t.data.length;
+    inp.observer?.constant(layerIndex, id, t.data as Int8Array);
     decls.push(`/* constant operand '${v}' ${JSON.stringify(t.shape)} */`, `static const QT_ALIGN(16) int8_t ${id}[${Math.max(t.data.length, 1)}] = {\n${t.data.length ? cList(t.data as Int8Array) : '  0'}\n};`, '');
     return id;
   };
@@ -89,7 +103,9 @@ export function emitModel(inp: EmitInput): EmitResult {
     if (p.kind === 'arena') return p.offset === 0 ? 'qt_arena' : `qt_arena + ${p.offset}`;
     return `${p.kind}${p.index}`;
   };
+  let layerIndex = 0;
   g.nodes.forEach((node, index) => {
+    layerIndex = index;
     const em = emitterOf(node.op);
     const prefix = `l${index}`;
     let constBytes = 0;
@@ -103,18 +119,21 @@ export function emitModel(inp: EmitInput): EmitResult {
       constArray(suffix, ctype, values) {
         const id = `${prefix}_${suffix}`;
         constBytes += values.length * ctypeSize[ctype];
+        inp.observer?.constArray(index, id, ctype, values);
         layerDecls.push(`static const QT_ALIGN(16) ${ctype} ${id}[${Math.max(values.length, 1)}] = {\n${values.length ? cList(values) : '  0'}\n};`);
         return id;
       },
       constRecords(suffix, ctype, recordBytes, records) {
         const id = `${prefix}_${suffix}`;
         constBytes += records.length * recordBytes;
+        inp.observer?.constRecords(index, id, ctype, recordBytes, records);
         const lines: string[] = [];
         for (let i = 0; i < records.length; i += 4) lines.push('  ' + records.slice(i, i + 4).join(', '));
         layerDecls.push(`static const ${ctype} ${id}[${records.length}] = {\n${lines.join(',\n')}\n};`);
         return id;
       },
       declare(text) {
+        inp.observer?.declare(index, text);
         layerDecls.push(text);
       },
     };
@@ -129,6 +148,7 @@ export function emitModel(inp: EmitInput): EmitResult {
     decls.push(layerComment(index, node.op, node.name, ins, out.shape, g, node.outputs[0]!, node.params), ...layerDecls, '');
     if (call.trim()) calls.push(`  ${call.trim()}`);
     calls.push(`  QT_LAYER_DONE(${index}, ${ptr(node.outputs[0]!)}, ${numel(out.shape) * dtypeSize[out.dtype]});`);
+    inp.observer?.call(index, call, ptr(node.outputs[0]!), numel(out.shape) * dtypeSize[out.dtype]);
     layers.push({ index, name: node.name, op: node.op, inputs: ins, output: out.shape, constBytes, arenaBytes: plan.perStep[index]!, scratchBytes: scratch });
   });
   const constBytes = layers.reduce((s, l) => s + l.constBytes, 0);

@@ -4,3 +4,4 @@ export * from './kernel.js';
 export * from './planner.js';
 export * from './emit.js';
 export { emitterOf, registerEmitters } from './kernels/index.js';
+export * from './blob/index.js';

@@ -50,7 +50,7 @@ export interface FirmwareImage {
   command: string;
 }
 
-function run(cmd: string, args: string[], what: string): string {
+export function run(cmd: string, args: string[], what: string): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT')
     fail('QT607', `${cmd} not found: install the Arm GNU toolchain (gcc-arm-none-eabi libnewlib-arm-none-eabi; tools/setup-system.sh does it)`);
@@ -78,6 +78,7 @@ export function buildFirmware(opts: BuildFirmwareOptions): FirmwareImage {
     join(c, 'serial.c'),
     join(c, 'proto.c'),
     join(c, 'crc32.c'),
+    join(c, 'fw_run.c'),
     join(c, 'fw_aot.c'),
     join(c, 'qt_mark.S'),
     join(c, 'boards', `${board.name}.c`),
@@ -117,6 +118,20 @@ export function buildFirmware(opts: BuildFirmwareOptions): FirmwareImage {
   ];
   run(CC, args, `building the ${board.name} firmware for ${model.name}`);
 
+  const { size, symbols } = inspectElf(elf);
+  return {
+    elf,
+    map,
+    board,
+    model,
+    size,
+    symbols,
+    command: [CC, ...args].join(' '),
+  };
+}
+
+/** Section sizes and the plugin's marker symbols of a linked firmware image. */
+export function inspectElf(elf: string): { size: FirmwareImage['size']; symbols: FirmwareImage['symbols'] } {
   const sections = new Map<string, number>();
   for (const line of run(SIZE, ['-A', elf], 'reading section sizes').split('\n')) {
     const m = /^(\.\S+)\s+(\d+)\s+\d+/.exec(line);
@@ -136,13 +151,5 @@ export function buildFirmware(opts: BuildFirmwareOptions): FirmwareImage {
   if (symbols.qt_mark < 0 || symbols.qt_mark_window < 0) fail('QT607', `${elf}: qt_mark / qt_mark_window missing from the image`);
   symbols.qt_mark &= ~1; // a Thumb function's symbol may carry bit 0
 
-  return {
-    elf,
-    map,
-    board,
-    model,
-    size: { flash: text + data, ram: data + bss + stack, text, data, bss, stack },
-    symbols,
-    command: [CC, ...args].join(' '),
-  };
+  return { size: { flash: text + data, ram: data + bss + stack, text, data, bss, stack }, symbols };
 }

@@ -5,3 +5,4 @@ export * from './build.js';
 export * from './qemu.js';
 export * from './link.js';
 export * from './bench.js';
+export * from './blob.js';

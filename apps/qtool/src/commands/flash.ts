@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { boards } from '@qtool/codegen';
+import { boards, cName, emitModelImage, targets } from '@qtool/codegen';
 import { readNpy } from '@qtool/frontend';
 import { fail, isFloat, makeTensor, numel, type Graph, type Tensor } from '@qtool/ir';
 import { ARTIFACT_FILE, isArtifactDir, loadArtifact, quantizeValue } from '@qtool/quantizer';
@@ -38,7 +38,8 @@ export async function flash(dir: string, opts: FlashOptions): Promise<void> {
   const seed = intOption(opts.seed, '--seed', 1, 0);
   if (opts.mode !== undefined && opts.mode !== 'aot' && opts.mode !== 'blob') fail('QT002', `--mode must be aot or blob, got '${opts.mode}'`);
 
-  const g = loadArtifact(dir).graph;
+  const artifact = loadArtifact(dir);
+  const g = artifact.graph;
   const hash = modelHashOf(dir);
   const { vectors, source } = testVectors(dir, g, count, seed);
   const log = (s: string) => process.stderr.write(s + '\n');
@@ -47,7 +48,7 @@ export async function flash(dir: string, opts: FlashOptions): Promise<void> {
   let stop = async () => {};
   let transport: Transport;
   if (opts.emulate) {
-    const board = await emulate(dir, opts.board, log);
+    const board = await emulate(dir, opts.board, opts.mode === 'blob' ? 'blob' : 'aot', log);
     stop = board.stop;
     transport = await openSerial(board.pty, baud).catch(async (e) => {
       await stop();
@@ -68,10 +69,20 @@ export async function flash(dir: string, opts: FlashOptions): Promise<void> {
     if (mode === 'aot') {
       if (info.modelHash !== hash) fail('QT605', `the board runs model ${info.modelHash || '(none)'}; ${dir} is model ${hash}: rebuild and flash the firmware for this folder`);
     } else {
-      const image = buildImage({ bodyFormat: BodyFormat.QMODEL_JSON, modelHash: hash, inputBytes: inputBytes(g), outputBytes: outputBytes(g), layers: g.nodes.length }, readFileSync(join(dir, ARTIFACT_FILE)));
+      // a resident runtime reports the RAM it reserves for a model (INFO arena bytes) and runs the layer table
+      // (body format 2); a simulator-backed stand-in reports none and runs the integer artifact (format 1)
+      let image: Uint8Array;
+      let imageHash = hash;
+      if (info.arenaBytes > 0) {
+        const m = artifact.meta;
+        const body = emitModelImage({ graph: g, name: cName(m.source.file), target: targets[boards[opts.board]!.target], tool: m.tool, sourceFile: m.source.file, sourceSha256: m.source.sha256, options: 'model image' });
+        imageHash = body.modelHash;
+        image = buildImage({ bodyFormat: BodyFormat.LAYER_TABLE, modelHash: imageHash, inputBytes: body.inputBytes, outputBytes: body.outputBytes, layers: body.layers }, body.body);
+        log(`model image: layer table of ${body.layers} layers, ${body.calls} kernel calls (portable kernels), ${formatInt(body.dataBytes)} bytes of weights and parameters; the model needs ${formatInt(body.inputBytes + body.outputBytes + body.arenaBytes + body.scratchBytes)} bytes of the board's ${formatInt(info.arenaBytes)}`);
+      } else image = buildImage({ bodyFormat: BodyFormat.QMODEL_JSON, modelHash: hash, inputBytes: inputBytes(g), outputBytes: outputBytes(g), layers: g.nodes.length }, readFileSync(join(dir, ARTIFACT_FILE)));
       if (info.storageBytes < image.length) fail('QT601', `the model image is ${formatInt(image.length)} bytes; the board's storage holds ${formatInt(info.storageBytes)}`);
       const bar = progress('loading');
-      const s = await f.deploy(image, hash, (d, t) => bar.update(d, t)).finally(() => bar.stop());
+      const s = await f.deploy(image, imageHash, (d, t) => bar.update(d, t)).finally(() => bar.stop());
       log(`loaded ${formatInt(image.length)} bytes in ${s.chunks} chunks (${s.resumes} resumed, ${s.restarts} restarted, ${s.shrinks} halved), verified, active`);
       info = await f.info();
     }
@@ -180,9 +191,19 @@ function intOption(v: string | undefined, flag: string, dflt: number, min: numbe
   return n;
 }
 
-/** Builds the firmware for the folder and board (QT607 when that fails) and starts QEMU on a pty (QT606). */
-async function emulate(dir: string, board: string, log: (s: string) => void): Promise<{ pty: string; stop: () => Promise<void> }> {
-  const { buildFirmware, launchQemu } = await import('@qtool/firmware');
+/**
+ * Builds the firmware (QT607 when that fails) and starts QEMU on a pty (QT606): aot links the folder's model;
+ * blob is the board's resident runtime, built once per board and reused for every model.
+ */
+async function emulate(dir: string, board: string, mode: 'aot' | 'blob', log: (s: string) => void): Promise<{ pty: string; stop: () => Promise<void> }> {
+  const { buildFirmware, buildBlobFirmware, launchQemu } = await import('@qtool/firmware');
+  if (mode === 'blob') {
+    const fw = buildBlobFirmware({ board });
+    log(`${fw.reused ? 'reused' : 'built'} the resident runtime ${fw.elf} (flash ${formatInt(fw.size.flash)} bytes; model storage ${formatInt(fw.slotBytes)} bytes, model RAM ${formatInt(fw.workBytes)} bytes)`);
+    const q = await launchQemu({ board, elf: fw.elf });
+    log(`QEMU ${board} on ${q.pty}`);
+    return q;
+  }
   const image = buildFirmware({ modelDir: dir, board });
   log(`built ${image.elf} (flash ${formatInt(image.size.flash)} bytes, RAM ${formatInt(image.size.ram)} bytes)`);
   const q = await launchQemu({ board, elf: image.elf });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTensor, type Node, type Tensor } from '@qtool/ir';
-import type { WeightQuant } from '@qtool/ops';
+import { registry, type WeightQuant } from '@qtool/ops';
 import { conv, type ConvParams } from '../../packages/ops/src/ops/conv.js';
 import { fullyConnected, type FullyConnectedParams } from '../../packages/ops/src/ops/fully_connected.js';
 import { matmul, type MatmulParams } from '../../packages/ops/src/ops/matmul.js';
@@ -246,12 +246,11 @@ function matmulCase(c: CmsisCase): string | undefined {
 
 /**
  * ds_cnn_s / ds_cnn_l are whole keyword-spotting networks (conv, depthwise x N, average pool, fully connected,
- * softmax) with one reference: the softmax output. There are no per-layer references, so the chain runs our
- * conv / depthwise / fully_connected integer kernels (exact) with a TFLite-reference average pool written here,
- * and the last step compares a float softmax of our int8 logits (scale from the header's softmax multiplier)
- * with the reference within 1 step: a one-step error in a leading logit moves the output by several steps.
+ * softmax) with one reference: the softmax output. There are no per-layer references, so the whole chain runs
+ * on our integer kernels in TFLite mode, layer parameters from the headers, and the final int8 softmax output
+ * must equal the reference element for element.
  */
-function networkCase(name: string): { maxDiff: number; argmaxOk: boolean } {
+function networkCase(name: string): { equal: number; total: number; ours: number[]; ref: number[] } {
   const c = readCase(name);
   const layers = readdirSync(join(root, name))
     .map((f) => /^layer_(\d+)_(\w+?)_config_data\.h$/.exec(f))
@@ -260,7 +259,7 @@ function networkCase(name: string): { maxDiff: number; argmaxOk: boolean } {
     .sort((a, b) => a.n - b.n);
   let x = int8([1, 0, 0, 0], []);
   let logits: Tensor | undefined;
-  let softmaxScale = 0;
+  let probs: Tensor | undefined;
   for (const { n, kind } of layers) {
     const k = (key: string) => def(c, `${kind}_${n}_${key}`);
     const a = (key: string) => need(c, `layer_${n}_${kind}_${key}`);
@@ -298,20 +297,23 @@ function networkCase(name: string): { maxDiff: number; argmaxOk: boolean } {
       x = conv.evalInt!(nodeWith('conv', params, ['x', 'w', 'b']), [x])[0]!;
       expect(x.shape).toEqual([1, oh, ow, outCh]);
     } else if (kind === 'average_pool_2d') {
-      // TFLite reference AveragePool int8: rounded division of the window sum by the in-bounds count
+      // our TFLite-mode average pool (exact on every CMSIS-NN avgpooling case in eltwise.test.ts)
       expect(k('pad_x') + k('pad_y')).toBe(0);
-      expect([k('filter_y'), k('filter_x')]).toEqual([x.shape[1], x.shape[2]]);
-      const ch = x.shape[3]!;
-      const cells = x.shape[1]! * x.shape[2]!;
-      const d = x.data as Int8Array;
-      const out = new Array<number>(ch);
-      for (let q = 0; q < ch; q++) {
-        let sum = 0;
-        for (let i = 0; i < cells; i++) sum += d[i * ch + q]!;
-        const avg = sum > 0 ? Math.trunc((sum + Math.trunc(cells / 2)) / cells) : Math.trunc((sum - Math.trunc(cells / 2)) / cells);
-        out[q] = Math.min(k('out_activation_max'), Math.max(k('out_activation_min'), avg));
-      }
-      x = int8([1, ch], out);
+      const params = {
+        mode: 'tflite',
+        kind: 'avg',
+        kernel: [k('filter_y'), k('filter_x')],
+        strides: [k('stride_y'), k('stride_x')],
+        dilations: [1, 1],
+        pads: [0, 0, 0, 0],
+        ceilMode: false,
+        countIncludePad: false,
+        padValue: 0,
+        outMin: k('out_activation_min'),
+        outMax: k('out_activation_max'),
+      };
+      x = registry.avg_pool!.evalInt!(nodeWith('avg_pool', params, ['x']), [x])[0]!;
+      x = makeTensor('int8', [1, x.shape[3]!], x.data);
     } else if (kind === 'fully_connected') {
       const w = a('weights');
       const kDepth = x.shape[1]!;
@@ -328,18 +330,14 @@ function networkCase(name: string): { maxDiff: number; argmaxOk: boolean } {
       };
       logits = fullyConnected.evalInt!(nodeWith('fully_connected', params, ['x', 'w', 'b']), [x])[0]!;
     } else if (kind === 'softmax') {
-      // TFLite: beta * s_in * 2^(31 - 5) is the header's multiplier (PreprocessSoftmaxScaling, 5 integer bits)
-      softmaxScale = k('mult') * 2 ** (k('shift') - 31 - 26);
+      // our TFLite-mode softmax with the header's parameters (exact on the CMSIS-NN softmax case)
+      const params = { mode: 'tflite', axis: -1, inputMultiplier: k('mult'), inputLeftShift: k('shift'), diffMin: k('diff_min') };
+      probs = registry.softmax!.evalInt!(nodeWith('softmax', params, ['x']), [logits!])[0]!;
     }
   }
-  const l = Array.from(logits!.data as Int8Array);
+  const ours = Array.from(probs!.data as Int8Array);
   const ref = need(c, 'output_ref');
-  const max = Math.max(...l);
-  const e = l.map((v) => Math.exp(softmaxScale * (v - max)));
-  const sum = e.reduce((p, q) => p + q, 0);
-  const ours = e.map((v) => Math.min(127, Math.round((v / sum) * 256) - 128));
-  const maxDiff = Math.max(...ours.map((v, i) => Math.abs(v - ref[i]!)));
-  return { maxDiff, argmaxOk: l.indexOf(max) === ref.indexOf(Math.max(...ref)) };
+  return { equal: ours.filter((v, i) => v === ref[i]).length, total: ref.length, ours, ref };
 }
 
 function familyOf(name: string, c: CmsisCase): Family {
@@ -370,11 +368,10 @@ describe.runIf(run)('CMSIS-NN golden vectors: conv, depthwise, fully connected, 
   }
 
   for (const name of applicable.filter((n) => n.startsWith('ds_cnn')))
-    it(`${name} (whole network, softmax output within 1 step)`, () => {
+    it(`${name} (whole network: conv, depthwise, average pool, fully connected, softmax; exact)`, () => {
       const r = networkCase(name);
-      console.log(`${name}: argmax ${r.argmaxOk ? 'equal' : 'DIFFERENT'}, max |softmax - ref| = ${r.maxDiff} step(s)`);
-      expect(r.argmaxOk).toBe(true);
-      expect(r.maxDiff).toBeLessThanOrEqual(1);
+      console.log(`${name}: softmax output ${r.equal}/${r.total} elements equal to the reference`);
+      expect(r.ours).toEqual(r.ref);
     });
 
   afterAll(() => {

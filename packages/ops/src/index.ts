@@ -8,6 +8,8 @@ export type { MacParams } from './ops/mac_int.js';
 export type { ConvParams } from './ops/conv.js';
 export type { FullyConnectedParams } from './ops/fully_connected.js';
 export type { MatmulParams } from './ops/matmul.js';
+export type { MacChainParams, ChainStage, ChainMacStage, ChainPoolStage, ChainReshapeStage } from './ops/mac_chain.js';
+export { stageMacs } from './ops/mac_chain.js';
 // Integer parameters of the non-MAC ops, read by the integer simulator and the C emitter (and meanFold, the
 // integer 1/count fold the mean emitter applies to the static count).
 export type { AddParams, MulParams } from './ops/int_binary.js';

@@ -26,6 +26,7 @@ import { pad } from './ops/pad.js';
 import { batchNorm } from './ops/batch_norm.js';
 import { quantize } from './ops/quantize.js';
 import { dequantize } from './ops/dequantize.js';
+import { macChain } from './ops/mac_chain.js';
 
 export const registry: Record<string, OpDef> = {
   conv: conv,
@@ -54,4 +55,5 @@ export const registry: Record<string, OpDef> = {
   batch_norm: batchNorm,
   quantize: quantize,
   dequantize: dequantize,
+  mac_chain: macChain,
 };

@@ -7,3 +7,5 @@ export * from './artifact.js';
 export * from './sources.js';
 export * from './images.js';
 export * from './qdq.js';
+export * from './chain.js';
+export * from './chain-bound.js';

@@ -2,6 +2,7 @@ import { fail } from '@qtool/ir';
 import type { KernelEmitter } from '../kernel.js';
 import { macEmitters } from './mac.js';
 import { otherEmitters } from './others.js';
+import { macChainEmitter } from './mac_chain.js';
 
 // The C side of each IR op, keyed by op name: one emitter per op, grouped by kernel family.
 const emitters = new Map<string, KernelEmitter>();
@@ -12,6 +13,7 @@ export function registerEmitters(list: KernelEmitter[]): void {
 
 registerEmitters(macEmitters);
 registerEmitters(otherEmitters);
+registerEmitters([macChainEmitter]);
 
 export function emitterOf(op: string): KernelEmitter {
   const e = emitters.get(op);

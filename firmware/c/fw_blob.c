@@ -32,7 +32,8 @@
 #define LT_VERSION 1u
 #define LT_HEADER 64u
 #define LT_LAYER 16u
-#define LT_CALL 36u
+#define LT_CALL 52u
+#define LT_REF 12u /* u8 kind, 3 bytes 0, u32 value, u32 bytes */
 #define LT_MAX_ARGS 4u
 #define LT_MAX_IO 8u
 enum { REF_INT = 0, REF_NULL = 1, REF_BODY = 2, REF_ARENA = 3, REF_INPUT = 4, REF_OUTPUT = 5, REF_SCRATCH = 6 };
@@ -70,6 +71,7 @@ struct blob_model {
   uint32_t arena_bytes, scratch_bytes;
   uint32_t n_in, n_out;
   uint32_t in_off[LT_MAX_IO], out_off[LT_MAX_IO];
+  uint32_t in_bytes[LT_MAX_IO], out_bytes[LT_MAX_IO];
   char hash[16];
 };
 static struct blob_model models[2]; /* one per slot */
@@ -116,7 +118,7 @@ static uintptr_t resolve(const struct blob_model *m, const uint8_t *ref) {
 
 static void call(const struct blob_model *m, const uint8_t *c) {
   uintptr_t a[LT_MAX_ARGS];
-  for (unsigned i = 0; i < LT_MAX_ARGS; i++) a[i] = resolve(m, c + 4 + 8 * i);
+  for (unsigned i = 0; i < LT_MAX_ARGS; i++) a[i] = resolve(m, c + 4 + LT_REF * i);
 #define P(T) ((const T *)a[0])
 #define I8(k) ((const int8_t *)a[k])
 #define O8(k) ((int8_t *)a[k])
@@ -151,7 +153,7 @@ static void invoke(void) {
     const uint8_t *e = m->layer_table + LT_LAYER * l;
     const uint32_t first = rd16(e), count = rd16(e + 2);
     for (uint32_t k = 0; k < count; k++) call(m, m->call_table + LT_CALL * (first + k));
-    qt_fw_layer_done((unsigned)l, (const void *)resolve(m, e + 4), rd32(e + 12));
+    qt_fw_layer_done((unsigned)l, (const void *)resolve(m, e + 4), rd32(e + 12)); /* the reference's bytes */
   }
 }
 
@@ -165,15 +167,17 @@ static void invoke(void) {
 
 static uint32_t align16(uint32_t n) { return (n + 15u) & ~15u; }
 
-static int check_ref(const struct blob_model *m, const uint8_t *ref, uint32_t body_bytes, uint32_t need) {
-  const uint32_t v = rd32(ref + 4);
+/* a reference and its extent (value .. value + bytes) inside what it names; params records at least `min` bytes */
+static int check_ref(const struct blob_model *m, const uint8_t *ref, uint32_t data_at, uint32_t body_bytes, uint32_t min) {
+  const uint32_t v = rd32(ref + 4), n = rd32(ref + 8);
+  if (ref[1] | ref[2] | ref[3]) return 0;
   switch (ref[0]) {
-  case REF_INT: case REF_NULL: return 1;
-  case REF_BODY: return v <= body_bytes && need <= body_bytes - v && (v & 3u) == 0;
-  case REF_ARENA: return v <= m->arena_bytes && need <= m->arena_bytes - v;
-  case REF_INPUT: return v < m->n_in;
-  case REF_OUTPUT: return v < m->n_out;
-  case REF_SCRATCH: return v <= m->scratch_bytes && need <= m->scratch_bytes - v;
+  case REF_INT: case REF_NULL: return n == 0;
+  case REF_BODY: return v >= data_at && v <= body_bytes && n <= body_bytes - v && n >= min && (v & 3u) == 0;
+  case REF_ARENA: return n <= m->arena_bytes && v <= m->arena_bytes - n;
+  case REF_SCRATCH: return n <= m->scratch_bytes && v <= m->scratch_bytes - n;
+  case REF_INPUT: return v < m->n_in && n <= m->in_bytes[v];
+  case REF_OUTPUT: return v < m->n_out && n <= m->out_bytes[v];
   default: return 0;
   }
 }
@@ -208,11 +212,15 @@ static int check_image(uint8_t *img, uint32_t total, struct blob_model *m, struc
   uint32_t in_bytes = 0, out_bytes = 0;
   for (uint32_t i = 0; i < n_in; i++) {
     m->in_off[i] = in_bytes;
-    in_bytes += rd32(b + io_at + 4 * i);
+    m->in_bytes[i] = rd32(b + io_at + 4 * i);
+    if (m->in_bytes[i] > QT_BLOB_WORK_BYTES) BAD("an input larger than the work region");
+    in_bytes += m->in_bytes[i];
   }
   for (uint32_t i = 0; i < n_out; i++) {
     m->out_off[i] = out_bytes;
-    out_bytes += rd32(b + io_at + 4 * (n_in + i));
+    m->out_bytes[i] = rd32(b + io_at + 4 * (n_in + i));
+    if (m->out_bytes[i] > QT_BLOB_WORK_BYTES) BAD("an output larger than the work region");
+    out_bytes += m->out_bytes[i];
   }
   if (in_bytes != rd32(img + 32) || out_bytes != rd32(img + 36)) BAD("input or output bytes differ from the header's");
   m->arena_bytes = rd32(b + 24);
@@ -247,10 +255,11 @@ static int check_image(uint8_t *img, uint32_t total, struct blob_model *m, struc
     if (id == 0 || id >= KERNEL_COUNT || kernels[id].args == 0) BAD("unknown kernel id in the call table");
     if (c[1] != kernels[id].args) BAD("a call has the wrong argument count for its kernel");
     for (uint32_t a = 0; a < LT_MAX_ARGS; a++) {
-      const uint8_t *ref = c + 4 + 8 * a;
-      const uint32_t need_bytes = (a == 0 && kernels[id].params) ? kernels[id].params : 0;
+      const uint8_t *ref = c + 4 + LT_REF * a;
+      const uint32_t min = (a == 0 && kernels[id].params) ? kernels[id].params : 0;
       if (a == 0 && kernels[id].params && ref[0] != REF_BODY) BAD("a kernel's params are not a body record");
-      if (!check_ref(m, ref, body_bytes, need_bytes)) BAD("a call argument points outside its buffer");
+      if (a >= c[1] && ref[0] != REF_NULL) BAD("an unused call argument is not NULL");
+      if (!check_ref(m, ref, data_at, body_bytes, min)) BAD("a call argument points outside its buffer");
     }
   }
   for (uint32_t l = 0; l < layers; l++) {
@@ -258,7 +267,7 @@ static int check_image(uint8_t *img, uint32_t total, struct blob_model *m, struc
     if ((uint32_t)rd16(e) + rd16(e + 2) > calls) BAD("a layer's calls are outside the call table");
     const uint8_t kind = e[4];
     if (kind != REF_ARENA && kind != REF_INPUT && kind != REF_OUTPUT) BAD("a layer's output is not an activation");
-    if (!check_ref(m, e + 4, body_bytes, kind == REF_ARENA ? rd32(e + 12) : 0)) BAD("a layer's output is outside its buffer");
+    if (!check_ref(m, e + 4, data_at, body_bytes, 0)) BAD("a layer's output is outside its buffer");
   }
   for (uint32_t i = 0; i < relocs; i++) {
     const uint32_t at = rd32(b + reloc_at + 4 * i);

@@ -5,7 +5,9 @@ export const LAYER_TABLE_MAGIC = 0x544c5451; // 'QTLT' read as a little-endian u
 export const LAYER_TABLE_VERSION = 1;
 export const BODY_HEADER_BYTES = 64;
 export const LAYER_ENTRY_BYTES = 16;
-export const CALL_ENTRY_BYTES = 36;
+export const CALL_ENTRY_BYTES = 52;
+/** a reference: u8 kind, 3 bytes 0, u32 value, u32 bytes (the extent a kernel may touch from there) */
+export const REF_BYTES = 12;
 export const MAX_ARGS = 4;
 /** every record and array in the data area starts at a multiple of this (body offset; the body is 16-aligned) */
 export const DATA_ALIGN = 16;

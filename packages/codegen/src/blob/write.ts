@@ -11,6 +11,7 @@ import {
   LAYER_TABLE_MAGIC,
   LAYER_TABLE_VERSION,
   MAX_ARGS,
+  REF_BYTES,
   RefKind,
 } from './format.js';
 
@@ -50,6 +51,8 @@ interface Sym {
 interface Ref {
   kind: number;
   value: number;
+  /** the extent from there a kernel may read or write (a tensor's, a record's or an array's bytes; 0 for INT, NULL) */
+  bytes?: number;
   /** a BODY reference: the record or array, placed when the data area is laid out */
   sym?: string;
 }
@@ -153,6 +156,23 @@ export function emitModelImage(inp: Omit<EmitInput, 'observer'>): ModelImageBody
   };
   const emitted = emitModel({ ...inp, target: { ...inp.target, kernels: 'portable' }, observer });
   const g = inp.graph;
+  // the extent of each activation argument: the bytes of the layer's operand at that place in the plan
+  const tensorBytesOf = (v: string) => numel(g.tensors.get(v)!.shape) * dtypeSize[g.tensors.get(v)!.dtype];
+  for (const c of calls) {
+    const node = g.nodes[c.layer]!;
+    for (const r of c.args) {
+      if (r.kind !== RefKind.ARENA && r.kind !== RefKind.INPUT && r.kind !== RefKind.OUTPUT) continue;
+      const extents = [...node.inputs, ...node.outputs]
+        .filter((v): v is string => !!v && emitted.plan.placement.has(v))
+        .filter((v) => {
+          const p = emitted.plan.placement.get(v)!;
+          return p.kind === 'arena' ? r.kind === RefKind.ARENA && p.offset === r.value : (p.kind === 'input' ? RefKind.INPUT : RefKind.OUTPUT) === r.kind && p.index === r.value;
+        })
+        .map(tensorBytesOf);
+      if (!extents.length) fail('QT500', `model image: layer ${c.layer} (${node.op}) passes a buffer that is none of its operands`);
+      r.bytes = Math.max(...extents);
+    }
+  }
   if (layerCalls.length !== g.nodes.length) fail('QT500', `model image: ${layerCalls.length} layers recorded for ${g.nodes.length} nodes`);
   if (g.nodes.length > 0xffff || calls.length > 0xffff) fail('QT500', `model image: ${g.nodes.length} layers / ${calls.length} calls (the table holds 65535)`);
 
@@ -175,8 +195,9 @@ export function emitModelImage(inp: Omit<EmitInput, 'observer'>): ModelImageBody
   const ref = (o: number, r: Ref) => {
     dv.setUint8(o, r.kind);
     u32(o + 4, r.sym ? syms.get(r.sym)!.offset : r.value);
+    u32(o + 8, r.sym ? syms.get(r.sym)!.bytes.length : (r.bytes ?? 0));
   };
-  const tensorBytes = (v: string) => numel(g.tensors.get(v)!.shape) * dtypeSize[g.tensors.get(v)!.dtype];
+  const tensorBytes = tensorBytesOf;
   const inputBytes = g.inputs.reduce((s, v) => s + tensorBytes(v), 0);
   const outputBytes = g.outputs.reduce((s, v) => s + tensorBytes(v), 0);
   const header = [LAYER_TABLE_MAGIC, LAYER_TABLE_VERSION, layerCalls.length, calls.length, g.inputs.length, g.outputs.length, emitted.arenaBytes, emitted.scratchBytes, relocCount, ioAt, layerAt, callAt, relocAt, dataAt, at - dataAt, 0];
@@ -186,15 +207,14 @@ export function emitModelImage(inp: Omit<EmitInput, 'observer'>): ModelImageBody
     const o = layerAt + LAYER_ENTRY_BYTES * i;
     dv.setUint16(o, l.first, true);
     dv.setUint16(o + 2, l.count, true);
-    ref(o + 4, l.output);
-    u32(o + 12, l.bytes);
+    ref(o + 4, { ...l.output, bytes: l.bytes });
   });
   calls.forEach((c, i) => {
     const o = callAt + CALL_ENTRY_BYTES * i;
     dv.setUint8(o, c.kernel);
     dv.setUint8(o + 1, c.args.length);
     dv.setUint16(o + 2, c.layer, true);
-    for (let a = 0; a < MAX_ARGS; a++) ref(o + 4 + 8 * a, c.args[a] ?? { kind: RefKind.NULL, value: 0 });
+    for (let a = 0; a < MAX_ARGS; a++) ref(o + 4 + REF_BYTES * a, c.args[a] ?? { kind: RefKind.NULL, value: 0 });
   });
   let r = relocAt;
   for (const s of order) {

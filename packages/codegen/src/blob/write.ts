@@ -36,6 +36,8 @@ export interface ModelImageBody {
   dataBytes: number;
   /** the C emission the body was recorded from (same files as `qtool compile` writes for a portable target) */
   emitted: EmitResult;
+  /** every record and array of the data area by its C name: body offset, size, and its pointer words */
+  symbols: { name: string; type: string; offset: number; bytes: number; pointers: { at: number; target: string }[] }[];
 }
 
 interface Sym {
@@ -238,6 +240,7 @@ export function emitModelImage(inp: Omit<EmitInput, 'observer'>): ModelImageBody
     scratchBytes: emitted.scratchBytes,
     dataBytes: at - dataAt,
     emitted,
+    symbols: order.map((s) => ({ name: s.name, type: s.type, offset: s.offset, bytes: s.bytes.length, pointers: s.relocs })),
   };
 }
 

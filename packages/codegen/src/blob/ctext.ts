@@ -127,6 +127,11 @@ class Reader {
     if (t.t !== 'id') this.error(`expected a name, found '${t.v}'`);
     return t.v;
   }
+  /** after an item of a list closed by `close`: a comma, or the close itself (left for the caller) */
+  separator(close: string): void {
+    if (this.is(',')) this.next();
+    else if (!this.is(close)) this.error(`expected ',' or '${close}'`);
+  }
   done(): boolean {
     return this.i >= this.toks.length;
   }
@@ -143,7 +148,7 @@ class Reader {
           const f = this.id();
           this.expect('=');
           fields.push([f, this.expr()]);
-          if (this.is(',')) this.next();
+          this.separator('}');
         }
         this.next();
         return { kind: 'designated', fields };
@@ -151,7 +156,7 @@ class Reader {
       const items: CExpr[] = [];
       while (!this.is('}')) {
         items.push(this.expr());
-        if (this.is(',')) this.next();
+        this.separator('}');
       }
       this.next();
       return { kind: 'list', items };
@@ -201,7 +206,7 @@ export function parseCalls(text: string): { fn: string; args: CExpr[] }[] {
     const args: CExpr[] = [];
     while (!r.is(')')) {
       args.push(r.expr());
-      if (r.is(',')) r.next();
+      r.separator(')');
     }
     r.next();
     r.expect(';');

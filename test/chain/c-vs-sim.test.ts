@@ -56,7 +56,7 @@ describe('chains: generated C equals the integer simulator', () => {
     const byBits = new Map<number, number>();
     for (let seed = 1; seed <= MODELS; seed++) {
       const m = randomChainModel(seed);
-      const opts = { mode: 'qtool' as const, bits: 8, granularity: 'channel' as const, anchor: 'min' as const, rounding: 'offset' as const, ...m.options };
+      const opts: QuantizeOptions = { mode: 'qtool', granularity: 'channel', anchor: 'min', rounding: 'offset', ...m.options };
       const ranges = calibrate(m.graph, floatSamples(m.graph, seed, 4));
       const r = formChains(quantizeGraph(m.graph, ranges, opts), m.graph, opts, ranges);
       refused += r.refused.length;

@@ -37,7 +37,7 @@ export function randomChainModel(seed: number): ChainModel {
     return out;
   };
   const shapeOf = (v: string) => g.tensors.get(v)!.shape;
-  const act = (): Record<string, number> => pick(r, [{}, { actMin: 0 }, { actMin: 0 }, { actMin: 0, actMax: 6 }]);
+  const act = (): Record<string, number> => pick<Record<string, number>>(r, [{}, { actMin: 0 }, { actMin: 0 }, { actMin: 0, actMax: 6 }]);
   const x = 'x';
   const inShape = [1, int(r, 3, 9), int(r, 3, 9), int(r, 1, 4)];
   g.tensors.set(x, { name: x, dtype: 'float32', shape: inShape });

@@ -41,7 +41,8 @@ quantOptions(
     .option('--target <t>', 'host | cortex-m0plus | cortex-m3 | cortex-m4 | cortex-m55 (default host, or the board\'s)')
     .option('--board <b>', 'mps2-an386 | mps3-an547 | lm3s6965evb | nucleo-l4r5zi: its CPU and memory limits')
     .option('--ram <bytes>', 'refuse a model whose arena + scratch does not fit (e.g. 64K)')
-    .option('--flash <bytes>', 'refuse a model whose weights + code do not fit (e.g. 256K)'),
+    .option('--flash <bytes>', 'refuse a model whose weights + code do not fit (e.g. 256K)')
+    .option('--chain <mode>', "consecutive-layer chains: 'auto' skips the requantization between MAC layers where the int32 bound is proven, 'off' never (default off; docs/arithmetic.md, Chains)"),
 ).action(async (model: string | undefined, opts) => (await import('./commands/compile.js')).compile(model, opts));
 
 quantOptions(

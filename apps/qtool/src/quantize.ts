@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { fail, isFloat, makeTensor, numel, type Graph, type Tensor } from '@qtool/ir';
 import type { QuantizeOptions } from '@qtool/ops';
 import { dequantizeGraph } from '@qtool/passes';
-import { calibrate, loadSamples, quantizeGraph, quantizeKeep, type Artifact, type CalibrationMethod, type Ranges } from '@qtool/quantizer';
+import { calibrate, formChains, loadSamples, quantizeGraph, quantizeKeep, type Artifact, type CalibrationMethod, type ChainMode, type ChainRefusal, type ChainReport, type Ranges } from '@qtool/quantizer';
 import { loadPrepared } from './model.js';
 import { progress } from './progress.js';
 
@@ -25,6 +25,17 @@ export interface QuantizeCliOptions {
   anchor?: string;
   rounding?: string;
   keepQuant?: boolean | string;
+  /** consecutive-layer chains (compile's --chain): 'off' or 'auto' */
+  chain?: string;
+}
+
+/** The default of --chain, decided by measurement (bench/chain.ts; docs/arithmetic.md, Chains). */
+export const DEFAULT_CHAIN: ChainMode = 'off';
+
+export function parseChainMode(v: string | undefined): ChainMode {
+  const mode = v ?? DEFAULT_CHAIN;
+  if (mode !== 'off' && mode !== 'auto') fail('QT002', `--chain must be off or auto, got '${mode}'`);
+  return mode;
 }
 
 const TOOL = 'qtool 0.1.0';
@@ -61,11 +72,15 @@ export interface Quantized {
   float: Graph;
   samples: Map<string, Tensor>[];
   ranges?: Ranges;
+  /** the chains formed (--chain auto) and the candidates the bound refused; empty with --chain off */
+  chains: ChainReport[];
+  chainsRefused: ChainRefusal[];
 }
 
 /** Model file -> integer artifact (our scheme with calibration, or --keep-quant). */
 export function quantizeModel(modelPath: string, o: QuantizeCliOptions, log: (s: string) => void = () => {}): Quantized {
   const opts = parseQuantOptions(o);
+  const chainMode = parseChainMode(o.chain);
   const { raw, graph } = loadPrepared(modelPath);
   const sha256 = createHash('sha256').update(readFileSync(modelPath)).digest('hex');
   const quantized = [...raw.tensors.values()].some((t) => t.quant && !isFloat(t.dtype));
@@ -76,7 +91,7 @@ export function quantizeModel(modelPath: string, o: QuantizeCliOptions, log: (s:
     const flavor = o.keepQuant === true ? 'reference' : o.keepQuant;
     if (flavor !== 'reference' && flavor !== 'interpreter') fail('QT002', `--keep-quant takes 'reference' or 'interpreter', got '${flavor}'`);
     const g = quantizeKeep(graph, opts, flavor);
-    return { artifact: { meta: { tool: TOOL, source, options: { ...opts, mode: 'tflite', bits: 8, granularity: 'channel', anchor: 'min', rounding: 'offset', calibration: `kept from the model (TFLite ${flavor} rounding)` } }, graph: g }, float, samples: [] };
+    return { artifact: { meta: { tool: TOOL, source, options: { ...opts, mode: 'tflite', bits: 8, granularity: 'channel', anchor: 'min', rounding: 'offset', calibration: `kept from the model (TFLite ${flavor} rounding)` } }, graph: g }, float, samples: [], chains: [], chainsRefused: [] };
   }
   const count = o.calibCount === undefined ? 500 : Number(o.calibCount);
   if (!Number.isInteger(count) || count < 1) fail('QT002', `--calib-count must be a positive integer, got '${o.calibCount}'`);
@@ -101,6 +116,10 @@ export function quantizeModel(modelPath: string, o: QuantizeCliOptions, log: (s:
   const bar = progress('calibrating');
   const ranges = calibrate(float, samples, { method, onProgress: (d, t) => bar.update(d, t) });
   bar.stop();
-  const g = quantizeGraph(float, ranges, opts);
-  return { artifact: { meta: { tool: TOOL, source, options: { ...(opts as QuantizeOptions), mode: 'qtool', calibration } }, graph: g }, float, samples, ranges };
+  const full: QuantizeOptions = { ...(opts as QuantizeOptions), mode: 'qtool' };
+  let g = quantizeGraph(float, ranges, opts);
+  let chains: ChainReport[] = [];
+  let chainsRefused: ChainRefusal[] = [];
+  if (chainMode === 'auto') ({ graph: g, chains, refused: chainsRefused } = formChains(g, float, full, ranges));
+  return { artifact: { meta: { tool: TOOL, source, options: { ...full, calibration } }, graph: g }, float, samples, ranges, chains, chainsRefused };
 }

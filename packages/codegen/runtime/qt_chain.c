@@ -20,16 +20,24 @@ static int32_t qt_chain_dot(const qt_weights_t *w, int32_t i0, int32_t c, const 
   int32_t j;
   if (w->format == QT_W_U8) {
     const uint8_t *q = (const uint8_t *)w->q + i0;
-    if (x8)
-      for (j = 0; j < n; j++) acc += (o + sign * q[j]) * (x8[j] + input_offset);
+    if (x8 && sign > 0)
+      for (j = 0; j < n; j++) acc += (q[j] + o) * (x8[j] + input_offset);
+    else if (x8)
+      for (j = 0; j < n; j++) acc += (o - q[j]) * (x8[j] + input_offset);
+    else if (sign > 0)
+      for (j = 0; j < n; j++) acc += (q[j] + o) * x32[j];
     else
-      for (j = 0; j < n; j++) acc += (o + sign * q[j]) * x32[j];
+      for (j = 0; j < n; j++) acc += (o - q[j]) * x32[j];
   } else if (w->format == QT_W_S8) {
     const int8_t *q = (const int8_t *)w->q + i0;
-    if (x8)
-      for (j = 0; j < n; j++) acc += (o + sign * q[j]) * (x8[j] + input_offset);
+    if (x8 && sign > 0)
+      for (j = 0; j < n; j++) acc += (q[j] + o) * (x8[j] + input_offset);
+    else if (x8)
+      for (j = 0; j < n; j++) acc += (o - q[j]) * (x8[j] + input_offset);
+    else if (sign > 0)
+      for (j = 0; j < n; j++) acc += (q[j] + o) * x32[j];
     else
-      for (j = 0; j < n; j++) acc += (o + sign * q[j]) * x32[j];
+      for (j = 0; j < n; j++) acc += (o - q[j]) * x32[j];
   } else {
     /* packed little-endian bit stream, element i at bit i * bits (qt_weight_q), one padding byte at the end */
     const uint8_t *pk = (const uint8_t *)w->q;

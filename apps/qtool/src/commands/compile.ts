@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { boards, cName, emitModel, isTarget, RAM_RESERVE, targets, type TargetName } from '@qtool/codegen';
 import { fail } from '@qtool/ir';
+import { opOf } from '@qtool/ops';
 import { serializeArtifact, ARTIFACT_FILE } from '@qtool/quantizer';
 import { measureCode } from '../build.js';
 import { exampleCalib, exampleModel, quantizeModel, type QuantizeCliOptions } from '../quantize.js';
@@ -14,6 +15,7 @@ export interface CompileOptions extends QuantizeCliOptions {
   board?: string;
   ram?: string;
   flash?: string;
+  chain?: string;
 }
 
 /** Writes a file through a temporary name so a failure never leaves half of it. */
@@ -45,10 +47,10 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
   const log = (s: string) => process.stderr.write(s + '\n');
   if (usingExample) log(`no model given: compiling the bundled example ${path}`);
 
-  const { artifact, float, ranges } = quantizeModel(path, o, log);
+  const { artifact, float, ranges, chains, chainsRefused } = quantizeModel(path, o, log);
   const name = cName(artifact.meta.source.file);
   const m = artifact.meta;
-  const optionText = m.options.mode === 'tflite' ? '--keep-quant' : `--bits ${m.options.bits} --granularity ${m.options.granularity} --anchor ${m.options.anchor} --rounding ${m.options.rounding}`;
+  const optionText = m.options.mode === 'tflite' ? '--keep-quant' : `--bits ${m.options.bits} --granularity ${m.options.granularity} --anchor ${m.options.anchor} --rounding ${m.options.rounding}${chains.length ? ' --chain auto' : ''}`;
   const emitted = emitModel({ graph: artifact.graph, name, target, tool: m.tool, sourceFile: m.source.file, sourceSha256: m.source.sha256, options: optionText });
   const code = measureCode(emitted.files, target, name);
   const ram = emitted.arenaBytes + emitted.scratchBytes;
@@ -66,8 +68,18 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
     problems.push(`flash: ${flashParts} = ${formatInt(flash)} bytes > ${formatInt(flashLimit)} available`);
   if (problems.length) fail('QT501', `model does not fit ${board ? `board ${board.name}` : 'the given limits'}: ${problems.join('; ')}`);
 
+  const base = buildReport(artifact, float, ranges);
+  // a chain's MACs are its stages' (the float model has no node of the chain's name)
+  base.layers.forEach((l, i) => {
+    const n = artifact.graph.nodes[i]!;
+    if (n.op === 'mac_chain') l.macs = opOf(n).macs!(n, [], []);
+  });
+  base.totals.macs = base.layers.reduce((s, l) => s + l.macs, 0);
   const report = {
-    ...buildReport(artifact, float, ranges),
+    ...base,
+    // consecutive-layer chains (--chain auto): layers, the proven accumulator bound and the margin to int32
+    chains,
+    chainsRefused,
     target: target.name,
     board: board?.name,
     memory: {

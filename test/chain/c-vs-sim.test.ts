@@ -15,6 +15,8 @@ import { randomChainModel } from './chain-models.js';
 // QT_CHAIN_MODELS (default 200) sets how many chain models.
 
 const MODELS = Number(process.env.QT_CHAIN_MODELS ?? 200);
+/** conv + max_pool stages emitted as one qt_chain_conv_pool call (the conv output never stored) */
+let convPools = 0;
 
 function inputsFor(q: Graph, seed: number): Tensor[][] {
   const shape = q.tensors.get(q.inputs[0]!)!.shape;
@@ -25,6 +27,7 @@ function inputsFor(q: Graph, seed: number): Tensor[][] {
 function compare(builder: HostBuilder, id: string, q: Graph, inputs: Tensor[][], what: string, mismatches: string[]): number {
   const name = cName(id);
   const emitted = emitModel({ graph: q, name, target: targets.host, tool: 'qtool-test', sourceFile: id, sourceSha256: '0'.repeat(64), options: '--chain auto' });
+  convPools += emitted.files.get(`${name}.c`)!.split('qt_chain_conv_pool(&').length - 1;
   let exe: string;
   try {
     exe = builder.build(id, emitted.files, name);
@@ -75,9 +78,10 @@ describe('chains: generated C equals the integer simulator', () => {
       chains += r.chains.length;
       compared += compare(builder, `d${seed}`, r.graph, inputsFor(r.graph, seed * 7919), m.description, mismatches);
     }
-    console.log(`chains: ${chains} chains formed (${stages} stages; by weight bits ${JSON.stringify(Object.fromEntries([...byBits].sort((a, b) => a[0] - b[0])))}), ${refused} candidates refused, ${compared} inferences compared, ${mismatches.length} mismatches`);
+    console.log(`chains: ${chains} chains formed (${stages} stages; by weight bits ${JSON.stringify(Object.fromEntries([...byBits].sort((a, b) => a[0] - b[0])))}), ${refused} candidates refused, ${convPools} conv+max_pool stages fused, ${compared} inferences compared, ${mismatches.length} mismatches`);
     expect(mismatches).toEqual([]);
     expect(chains).toBeGreaterThan(MODELS / 4); // not vacuous
+    expect(convPools).toBeGreaterThan(MODELS / 20);
   });
 
   it('a chain whose proven bound is exactly INT32_MAX: the adversarial input reaches it, C equals the simulator', () => {

@@ -61,7 +61,9 @@ export function randomChainModel(seed: number): ChainModel {
     if (r() < 0.4 && h2 >= 2 && w2 >= 2) {
       const k = int(r, 2, Math.min(3, h2, w2));
       const pad = r() < 0.3 ? 1 : 0;
-      v = node('max_pool', [v], { kernel: [k, k], strides: [int(r, 1, 2), int(r, 1, 2)], dilations: [1, 1], pads: [pad, pad, pad, pad].map((p) => Math.min(p, k - 1)), ceilMode: r() < 0.2 });
+      // stride = kernel without padding: the windows that qt_chain_conv_pool computes without storing the conv output
+      const tiled = r() < 0.4;
+      v = node('max_pool', [v], { kernel: [k, k], strides: tiled ? [k, k] : [int(r, 1, 2), int(r, 1, 2)], dilations: [1, 1], pads: tiled ? [0, 0, 0, 0] : [pad, pad, pad, pad].map((p) => Math.min(p, k - 1)), ceilMode: !tiled && r() < 0.2 });
       ops.push(`max_pool ${k}`);
     }
     if (r() < 0.2) {

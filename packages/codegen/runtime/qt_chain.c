@@ -9,6 +9,8 @@ void qt_chain_conv(const qt_conv_params_t *p, const int32_t *act_lo, const int32
 void qt_chain_fc(const qt_fc_params_t *p, const int32_t *act_lo, const int32_t *act_hi, const int8_t *in8,
                  const int32_t *in32, int32_t *out32, int8_t *out8);
 void qt_chain_max_pool(const qt_pool_params_t *p, const int32_t *in, int32_t *out);
+void qt_chain_conv_pool(const qt_conv_params_t *p, const qt_pool_params_t *pool, const int32_t *act_lo,
+                        const int32_t *act_hi, const int8_t *in8, const int32_t *in32, int32_t *out);
 
 /* sum over j < n of adj(i0 + j) * x'[j], x' = x8[j] + input_offset (x8 non-NULL) or x32[j]: n consecutive weights
    of output channel c. */
@@ -117,6 +119,55 @@ void qt_chain_conv(const qt_conv_params_t *p, const int32_t *act_lo, const int32
       }
     }
   }
+}
+
+/* The accumulator of conv output (b, oh, ow, oc), only in-bounds taps (a padded cell is 0: the zero point of the
+   input, or an accumulator's 0). */
+static int32_t qt_chain_conv_at(const qt_conv_params_t *p, int32_t b, int32_t oh, int32_t ow, int32_t oc,
+                                const int8_t *in8, const int32_t *in32) {
+  const int32_t cin_g = p->in_c / p->groups;
+  const int32_t k_size = p->k_h * p->k_w * cin_g;
+  const int32_t in_row = p->in_w * p->in_c;
+  const int32_t ih0 = oh * p->stride_h - p->pad_top;
+  const int32_t iw0 = ow * p->stride_w - p->pad_left;
+  const int32_t kh1 = qt_chain_end_tap(ih0, p->dil_h, p->in_h, p->k_h);
+  const int32_t kw0 = qt_chain_first_tap(iw0, p->dil_w);
+  const int32_t kw1 = qt_chain_end_tap(iw0, p->dil_w, p->in_w, p->k_w);
+  const int32_t xg = b * p->in_h * in_row + (oc / (p->out_c / p->groups)) * cin_g;
+  int32_t acc = p->bias ? p->bias[oc] : 0;
+  int32_t kh, kw;
+  for (kh = qt_chain_first_tap(ih0, p->dil_h); kh < kh1; kh++) {
+    const int32_t xr = xg + (ih0 + kh * p->dil_h) * in_row;
+    for (kw = kw0; kw < kw1; kw++) {
+      const int32_t xo = xr + (iw0 + kw * p->dil_w) * p->in_c;
+      acc += qt_chain_dot(p->weights, oc * k_size + (kh * p->k_w + kw) * cin_g, oc, in8 ? in8 + xo : NULL,
+                          in8 ? NULL : in32 + xo, cin_g, p->input_offset);
+    }
+  }
+  return acc;
+}
+
+/* conv then max_pool with windows that neither overlap nor pad (stride = kernel, no pads, no dilation): each
+   pooled accumulator is the max of the clamped conv accumulators of its window, computed where they are needed,
+   so the conv's own output is never stored (the same values as qt_chain_conv then qt_chain_max_pool: the clamp
+   is monotone, so clamping before the max equals clamping after). */
+void qt_chain_conv_pool(const qt_conv_params_t *p, const qt_pool_params_t *pool, const int32_t *act_lo,
+                        const int32_t *act_hi, const int8_t *in8, const int32_t *in32, int32_t *out) {
+  int32_t b, ph, pw, oc, i, j;
+  for (b = 0; b < p->batches; b++)
+    for (ph = 0; ph < pool->out_h; ph++)
+      for (pw = 0; pw < pool->out_w; pw++)
+        for (oc = 0; oc < p->out_c; oc++) {
+          int32_t m = INT32_MIN;
+          for (i = 0; i < pool->k_h; i++)
+            for (j = 0; j < pool->k_w; j++) {
+              int32_t acc = qt_chain_conv_at(p, b, ph * pool->stride_h + i, pw * pool->stride_w + j, oc, in8, in32);
+              if (act_lo && acc < act_lo[oc]) acc = act_lo[oc];
+              if (act_hi && acc > act_hi[oc]) acc = act_hi[oc];
+              if (acc > m) m = acc;
+            }
+          *out++ = m;
+        }
 }
 
 void qt_chain_fc(const qt_fc_params_t *p, const int32_t *act_lo, const int32_t *act_hi, const int8_t *in8,

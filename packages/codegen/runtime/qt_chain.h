@@ -20,5 +20,9 @@ void qt_chain_fc(const qt_fc_params_t *p, const int32_t *act_lo, const int32_t *
 /* max_pool over int32 accumulators: the max of each window's in-bounds cells (geometry as qt_max_pool_s8; the
    clamp, pad and requant fields of qt_pool_params_t are not used). */
 void qt_chain_max_pool(const qt_pool_params_t *p, const int32_t *in, int32_t *out);
+/* A conv stage (out32) followed by a max_pool whose windows neither overlap nor pad (stride = kernel, no pads,
+   no dilation, no ceil mode): the pooled accumulators directly, without storing the conv's output. */
+void qt_chain_conv_pool(const qt_conv_params_t *p, const qt_pool_params_t *pool, const int32_t *act_lo,
+                        const int32_t *act_hi, const int8_t *in8, const int32_t *in32, int32_t *out);
 
 #endif

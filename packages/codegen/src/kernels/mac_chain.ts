@@ -14,12 +14,22 @@ import { codegenError, cStruct, dims, emitBias, emitRequant, emitWeights, output
 const ALIGN = 16;
 const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
+/**
+ * A conv stage whose next stage is a max_pool with windows that neither overlap nor pad (stride = kernel, no pads,
+ * no dilation, no ceil mode) runs as one call, qt_chain_conv_pool: the conv's own output is never stored.
+ */
+function fusedWithNext(p: MacChainParams, i: number): boolean {
+  const s = p.stages[i]!;
+  const n = p.stages[i + 1];
+  return s.kind === 'conv' && n?.kind === 'max_pool' && !n.ceilMode && n.pads.every((v) => v === 0) && n.dilations.every((v) => v === 1) && n.strides.every((v, a) => v === n.kernel[a]);
+}
+
 /** Which int32 buffer (0 = A, 1 = B) each stage writes (-1: the int8 output or no data), and the sizes of A and B. */
 function layout(p: MacChainParams): { target: number[]; bytes: [number, number] } {
   const bytes: [number, number] = [0, 0];
   let cur = -1; // the buffer holding the current values (-1: the int8 input)
   const target = p.stages.map((s, i) => {
-    if (s.kind === 'reshape') return cur;
+    if (s.kind === 'reshape' || fusedWithNext(p, i)) return cur;
     if (i === p.stages.length - 1) return -1;
     const t = cur === 0 ? 1 : 0;
     bytes[t] = Math.max(bytes[t], numel(s.outShape) * 4);
@@ -123,6 +133,10 @@ export const macChainEmitter: KernelEmitter = {
       const input = cur < 0 ? ctx.ptr(node.inputs[0]!) : buf(cur);
       if (s.kind === 'max_pool') {
         ctx.declare(cStruct('qt_pool_params_t', name, poolFields(s)));
+        if (fusedWithNext(p, i - 1)) {
+          cur = target[i]!; // qt_chain_conv_pool of the conv stage before computed it
+          return;
+        }
         calls.push(`qt_chain_max_pool(&${name}, ${input}, ${buf(target[i]!)}); /* ${prefix} stage ${i}: max_pool ${dims(s.inShape)} -> ${dims(s.outShape)} on int32 */`);
         cur = target[i]!;
         return;
@@ -148,7 +162,11 @@ export const macChainEmitter: KernelEmitter = {
       const in32 = cur < 0 ? 'NULL' : input;
       const out32 = last ? 'NULL' : buf(target[i]!);
       const out8 = last ? ctx.ptr(node.outputs[0]!) : 'NULL';
-      if (s.kind === 'conv') {
+      if (s.kind === 'conv' && fusedWithNext(p, i)) {
+        const pool = p.stages[i + 1]!;
+        ctx.declare(cStruct('qt_conv_params_t', name, [...convFields(s, node), ...tail]));
+        calls.push(`qt_chain_conv_pool(&${name}, &${prefix}_s${i + 1}_p, ${lo}, ${hi}, ${in8}, ${in32}, ${buf(target[i + 1]!)}); /* ${prefix} stages ${i}-${i + 1}: conv ${dims(s.inShape)} -> ${dims(s.outShape)}, max_pool -> ${dims(pool.outShape)}, int32 */`);
+      } else if (s.kind === 'conv') {
         ctx.declare(cStruct('qt_conv_params_t', name, [...convFields(s, node), ...tail]));
         calls.push(`qt_chain_conv(&${name}, ${lo}, ${hi}, ${in8}, ${in32}, ${out32}, ${out8}); /* ${prefix} stage ${i}: conv ${dims(s.inShape)} -> ${dims(s.outShape)}${last ? ', requantized' : ', int32'} */`);
       } else {

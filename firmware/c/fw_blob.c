@@ -53,7 +53,18 @@ static const struct {
 #define KERNEL_COUNT (sizeof kernels / sizeof kernels[0])
 
 /* ---- storage: two image slots (active and staging) and the work region of the active model ---- */
-static uint8_t slots[2][QT_BLOB_SLOT_BYTES] __attribute__((aligned(16)));
+/* the slots and the record of the active one survive a reset (.noinit, common.ld): at boot the firmware takes
+   the active image back when its record and CRC say it is intact */
+#define PERSIST_MAGIC 0x51544250u /* 'PBTQ' */
+static uint8_t slots[2][QT_BLOB_SLOT_BYTES] __attribute__((aligned(16), section(".noinit")));
+static struct {
+  uint32_t magic;
+  uint32_t slot;
+  uint32_t total;
+  uint32_t base; /* the address the image was relocated for */
+  uint32_t crc;  /* CRC-32 of the relocated image */
+  uint32_t check; /* ~(magic ^ slot ^ total ^ base ^ crc) */
+} persist __attribute__((section(".noinit")));
 static uint8_t work[QT_BLOB_WORK_BYTES] __attribute__((aligned(16)));
 
 static uint8_t *slot_base(unsigned s) { return slots[s]; }
@@ -292,6 +303,44 @@ static int check_image(uint8_t *img, uint32_t total, struct blob_model *m, struc
   return QT_OK;
 }
 
+/* ---- keeping the active model across a reset ---- */
+static uint32_t persist_check(void) { return ~(persist.magic ^ persist.slot ^ persist.total ^ persist.base ^ persist.crc); }
+
+static void remember(unsigned s, uint32_t total) {
+  persist.magic = 0; /* invalid while it changes */
+  persist.slot = s;
+  persist.total = total;
+  persist.base = (uint32_t)(uintptr_t)(slot_base(s) + IMAGE_HEADER);
+  persist.crc = qt_crc32(slot_base(s), total);
+  persist.magic = PERSIST_MAGIC;
+  persist.check = persist_check();
+}
+
+/* At boot: the image the record names, if intact, has its pointers put back to body offsets and goes through
+   VERIFY's checks again; anything else starts with no model. */
+static void restore(void) {
+  const uint32_t s = persist.slot, total = persist.total;
+  const int ok = persist.magic == PERSIST_MAGIC && persist.check == persist_check() && s < 2u && total <= QT_BLOB_SLOT_BYTES &&
+                 total >= IMAGE_HEADER + LT_HEADER && persist.base == (uint32_t)(uintptr_t)(slot_base(s) + IMAGE_HEADER) &&
+                 qt_crc32(slot_base(s), total) == persist.crc;
+  persist.magic = 0;
+  if (!ok) return;
+  uint8_t *b = slot_base(s) + IMAGE_HEADER;
+  const uint32_t body_bytes = total - IMAGE_HEADER, relocs = rd32(b + 32), reloc_at = rd32(b + 48);
+  if (reloc_at > body_bytes || relocs > (body_bytes - reloc_at) / 4u) return;
+  for (uint32_t i = 0; i < relocs; i++) {
+    const uint32_t at = rd32(b + reloc_at + 4 * i);
+    if ((at & 3u) || at > body_bytes - 4u) return;
+    uint32_t *w = (uint32_t *)(void *)(b + at);
+    *w -= persist.base;
+  }
+  struct qt_reply r = {0, 0, 0, 0, 0};
+  if (check_image(slot_base(s), total, &models[s], &r) != QT_OK) return;
+  active = (int)s;
+  fw_set_model(&models[s].fw);
+  remember(s, total);
+}
+
 /* ---- handlers ---- */
 static int on_hello(const uint8_t *req, uint16_t len, struct qt_reply *r) {
   EXPECT_LEN(len == 1);
@@ -387,6 +436,7 @@ static int on_verify(const uint8_t *req, uint16_t len, struct qt_reply *r) {
   if (e != QT_OK) return e;
   active = (int)s;
   fw_set_model(&models[s].fw); /* the switch */
+  remember(s, total);
   wr32(r->out, held);
   r->len = 4;
   return QT_OK;
@@ -400,6 +450,7 @@ const struct qt_handler_entry qt_handlers[] = {
 const unsigned qt_handler_count = sizeof qt_handlers / sizeof qt_handlers[0];
 
 int main(void) {
+  restore();
   fw_main();
   return 0;
 }

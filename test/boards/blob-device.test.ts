@@ -117,6 +117,19 @@ describe(`resident runtime on ${BOARD}`, () => {
     await runsLike(digits);
   }, 60_000);
 
+  it('a reset keeps the active model (its slot survives; checked again at boot); a reset during a load loses only the staging', async () => {
+    await f.reset();
+    expect(await f.info()).toMatchObject({ state: 'active', modelHash: digits.hash });
+    await runsLike(digits, 2);
+    const other = mnist ?? digits;
+    await f.call({ kind: 'LOAD', offset: 0, total: other.image.length, data: other.image.subarray(0, 512) });
+    expect((await f.info()).state).toBe('staged');
+    await f.reset();
+    expect(await f.info()).toMatchObject({ state: 'active', modelHash: digits.hash });
+    expect(await f.request({ kind: 'LOAD', offset: 512, total: other.image.length, data: other.image.subarray(512, 600) })).toMatchObject({ kind: 'ERROR', code: ErrorCode.E_BAD_OFFSET, expected: 0 });
+    await runsLike(digits, 2);
+  }, 60_000);
+
   it('a staged image too big for the storage: E_TOO_BIG with both sizes at the first LOAD', async () => {
     const total = fw.slotBytes + 1;
     const r = await f.request({ kind: 'LOAD', offset: 0, total, data: new Uint8Array(16) });

@@ -58,6 +58,8 @@ export interface Row {
   layers?: { index: number; name?: string; op?: string; macs: number; instructions: number }[];
 }
 
+/** Layer names of converted models run to hundreds of characters: the last 40. */
+const short = (s: string) => (s.length > 40 ? `...${s.slice(-37)}` : s);
 const fmt = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
 
 async function benchOne(m: Model, board: string, work: string): Promise<Row> {
@@ -136,7 +138,7 @@ async function main() {
       console.log(
         table(
           ['#', 'layer', 'op', 'MACs', 'instructions', 'MACs/instr', 'share'],
-          r.layers!.map((l) => [String(l.index), l.name ?? '', l.op ?? '', fmt(l.macs), fmt(l.instructions), l.macs ? (l.macs / l.instructions).toFixed(3) : '-', `${((100 * l.instructions) / r.instructions!).toFixed(1)}%`]),
+          r.layers!.map((l) => [String(l.index), short(l.name ?? ''), l.op ?? '', fmt(l.macs), fmt(l.instructions), l.macs ? (l.macs / l.instructions).toFixed(3) : '-', `${((100 * l.instructions) / r.instructions!).toFixed(1)}%`]),
         ),
       );
     }

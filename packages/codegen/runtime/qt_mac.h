@@ -74,4 +74,199 @@ void qt_conv_s8(const qt_conv_params_t *p, const int8_t *in, int8_t *out);
 void qt_fc_s8(const qt_fc_params_t *p, const int8_t *in, int8_t *out);
 void qt_matmul_s8(const qt_matmul_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
 
+/* ---- The fast multiply-accumulate kernels, Cortex-M4/M7 DSP (qt_mac_dsp.c) and Cortex-M55 Helium
+   (qt_mac_mve.c). Same integers as qt_mac.c (docs/arithmetic.md, "conv, fully_connected, matmul"), by algebra:
+     acc = bias[c] + sum_k adj[c,k] * (x[k] + input_offset)
+         = fbias[c] + sum_k w[c,k] * x[k] + cw[c] * sum_k x[k]      with adj = w + cw[c],
+   fbias[c] = bias[c] + input_offset * sum_k adj[c,k] computed at compile time (modulo 2^32: every sum below is
+   taken modulo 2^32, and the true accumulator fits int32 by the quantizer's proof, so the result is exact).
+   A padded cell holds the input zero point (x' = 0), so an im2col column padded with -input_offset gives the
+   same sum. The requantization and the output clamp are qt_mac.c's, unchanged.
+   Off Arm (the host build of the tests) the DSP and MVE instructions are computed by portable C twins. */
+
+/* One output pixel's dot products: x [k] int8 -> y [n] int8. */
+typedef struct {
+  int32_t k;                     /* dot length */
+  int32_t n;                     /* output channels */
+  const void *w;                 /* weights in the family's layout (qt_mac_dsp.c / qt_mac_mve.c) */
+  const int32_t *bias;           /* [n] folded bias fbias (never NULL) */
+  const int32_t *cw;             /* [n] per-channel weight offset cw, or NULL when every cw is 0 */
+  const qt_requant_t *requant;   /* [n] when per_channel_requant, else [1] */
+  int32_t per_channel_requant;
+  int32_t mode;                  /* QT_MODE_QTOOL or QT_MODE_TFLITE */
+  int32_t output_offset;         /* zero point of the output: added after requantization */
+  int32_t act_min, act_max;      /* output clamp, within [-128, 127] */
+} qt_gemm_s8_t;
+
+/* conv with groups = 1 (NHWC): each output pixel's im2col column (k_h * k_w * in_c bytes, padded cells =
+   pad_value) times the weights [out_c][k_h][k_w][in_c]. A 1x1 conv without padding reads the input pixel in
+   place (no copy); the others build the column in the caller's scratch (k bytes, qt_conv_fast_scratch). */
+typedef struct {
+  int32_t batches;
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w;
+  int32_t k_h, k_w;
+  int32_t stride_h, stride_w;
+  int32_t dil_h, dil_w;
+  int32_t pad_top, pad_left;
+  int32_t pad_value;             /* the input zero point (-input_offset): x' = 0 */
+  int32_t direct;                /* 1: 1x1, no padding: the column is the input pixel */
+  qt_gemm_s8_t g;                /* k = k_h * k_w * in_c, n = out_c */
+} qt_conv_fast_t;
+
+/* depthwise conv, channel multiplier 1 (groups = in_c = out_c = c), NHWC. */
+typedef struct {
+  int32_t batches;
+  int32_t in_h, in_w, c;
+  int32_t out_h, out_w;
+  int32_t k_h, k_w;
+  int32_t stride_h, stride_w;
+  int32_t dil_h, dil_w;
+  int32_t pad_top, pad_left;
+  int32_t input_offset;          /* -zero point of the input: added to every input value */
+  const int16_t *w;              /* adjusted weights [k_h * k_w][(c + 3) & ~3] (DSP: each quad of channels ordered 0, 2, 1, 3) */
+  const int32_t *bias;           /* [c], or NULL: the bias where a window crosses the padding (x' summed) */
+  const int32_t *fbias;          /* [c] bias + input_offset * sum_taps adj (mod 2^32): a window inside the input (x summed) */
+  const qt_requant_t *requant;
+  int32_t per_channel_requant;
+  int32_t mode;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+} qt_dwconv_fast_t;
+
+void qt_conv_s8_dsp(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
+void qt_fc_s8_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch);
+void qt_dwconv_s8_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out);
+
+void qt_conv_s8_mve(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
+void qt_fc_s8_mve(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch);
+void qt_dwconv_s8_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out);
+
+/* Helpers of the fast kernels (static inline), compiled only where a fast kernel file defines QT_MAC_FAST_IMPL. */
+#ifdef QT_MAC_FAST_IMPL
+/* R(acc, m, s) of the mode, the same integer as qt_rq (qt_math.h) in fewer instructions on the common shifts:
+   - qtool, r = 31 - s >= 32: (acc * m + 2^(r-1)) >> r = (hi32(acc * m) + 2^(r-33)) >> (r - 32) for r > 32 (the
+     added power of two has no low word), (acc * m + 2^31) >> 32 for r = 32; |acc * m| < 2^62, so no saturation;
+   - tflite, s <= 0: srdhm(acc, m) = floor((acc * m + 2^30) / 2^31) for both signs (the nudge 1 - 2^30 with
+     truncation toward zero is the same floor; m < 2^31, so no saturating case), then rdivpot by e = -s, which is
+     floor((v + 2^(e-1) - (v < 0)) / 2^e) for e >= 1 (ties away from zero), the sum taken in 33 bits.
+   Other shifts go out of line to qt_rq itself. */
+#if defined(__GNUC__) || defined(__clang__)
+#define QT_INLINE static inline __attribute__((always_inline))
+#define QT_NOINLINE static __attribute__((noinline))
+#else
+#define QT_INLINE static inline
+#define QT_NOINLINE static
+#endif
+QT_NOINLINE int32_t qt_rq_other(int32_t mode, int32_t acc, int32_t m, int32_t shift) { return qt_rq(mode, acc, m, shift); }
+QT_INLINE int32_t qt_rq_fast(int32_t mode, int32_t acc, int32_t m, int32_t shift) {
+  if (mode == QT_MODE_TFLITE) {
+    if (shift < 0) {
+      const int32_t v = (int32_t)(((int64_t)acc * m + ((int64_t)1 << 30)) >> 31);
+      const int32_t e = -shift;
+      const uint32_t u = (uint32_t)v + (1u << (e - 1)) - (uint32_t)(v < 0);
+      return v >= 0 ? (int32_t)(u >> e) : (int32_t)u >> e;
+    }
+    if (shift == 0) return (int32_t)(((int64_t)acc * m + ((int64_t)1 << 30)) >> 31);
+  } else if (shift < -1) {
+    const int32_t hi = (int32_t)(((int64_t)acc * m) >> 32);
+    return (int32_t)((uint32_t)hi + (1u << (-shift - 2))) >> (-shift - 1);
+  } else if (shift == -1) {
+    return (int32_t)(((int64_t)acc * m + ((int64_t)1 << 31)) >> 32);
+  }
+  return qt_rq_other(mode, acc, m, shift);
+}
+
+/* The output step of every MAC op, as qt_mac.c's qt_mac_output: clamp(sat32(R + output_offset), lo, hi) is
+   clamp(R, lo - output_offset, hi - output_offset) + output_offset (no 64-bit add). The layer's fields are
+   copied into a local qt_out_t first: the int8 output stores may alias anything, so fields read through the
+   params pointer would be read again after every store. */
+typedef struct {
+  const qt_requant_t *rq;
+  int32_t per_channel, mode, lo, hi, offset;
+} qt_out_t;
+
+QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {
+  qt_out_t o;
+  o.rq = g->requant;
+  o.per_channel = g->per_channel_requant;
+  o.mode = g->mode;
+  o.offset = g->output_offset;
+  o.lo = g->act_min - g->output_offset;
+  o.hi = g->act_max - g->output_offset;
+  return o;
+}
+
+QT_INLINE int8_t qt_out(int32_t acc, const qt_out_t *o, int32_t c) {
+  const qt_requant_t *rq = &o->rq[o->per_channel ? c : 0];
+  const int32_t r = qt_rq_fast(o->mode, acc, rq->multiplier, rq->shift);
+  return (int8_t)(qt_clamp(r, o->lo, o->hi) + o->offset);
+}
+
+/* 32-bit reads and writes at any alignment: one LDR / STR on Cortex-M3 and later. The builtin, because the
+   firmware builds with -ffreestanding (no implicit builtins: a memcpy call per word otherwise). */
+#if defined(__GNUC__) || defined(__clang__)
+#define QT_MEMCPY __builtin_memcpy
+#else
+#include <string.h>
+#define QT_MEMCPY memcpy
+#endif
+static inline uint32_t qt_ld32(const void *p) {
+  uint32_t v;
+  QT_MEMCPY(&v, p, 4);
+  return v;
+}
+static inline void qt_st32(void *p, uint32_t v) { QT_MEMCPY(p, &v, 4); }
+
+/* n bytes, word by word where it can (newlib-nano's memcpy goes byte by byte). */
+static inline void qt_copy8(int8_t *d, const int8_t *s, int32_t n) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    qt_st32(d + i, qt_ld32(s + i));
+  }
+  for (; i < n; i++) d[i] = s[i];
+}
+
+static inline void qt_fill8(int8_t *d, int32_t v, int32_t n) {
+  int32_t i;
+  for (i = 0; i < n; i++) d[i] = (int8_t)v;
+}
+
+/* The im2col column of output pixel (oh, ow) of batch b: k_h * k_w * in_c bytes, padded cells = pad_value. */
+static inline void qt_im2col(const qt_conv_fast_t *p, const int8_t *xb, int32_t oh, int32_t ow, int8_t *col) {
+  const int32_t ih0 = oh * p->stride_h - p->pad_top;
+  const int32_t iw0 = ow * p->stride_w - p->pad_left;
+  const int32_t in_c = p->in_c;
+  const int32_t row_len = p->k_w * in_c;
+  int32_t kh, kw;
+  for (kh = 0; kh < p->k_h; kh++, col += row_len) {
+    const int32_t ih = ih0 + kh * p->dil_h;
+    const int8_t *xr;
+    if (ih < 0 || ih >= p->in_h) {
+      qt_fill8(col, p->pad_value, row_len);
+      continue;
+    }
+    xr = xb + ih * p->in_w * in_c;
+    if (p->dil_w == 1 && iw0 >= 0 && iw0 + p->k_w <= p->in_w) {
+      qt_copy8(col, xr + iw0 * in_c, row_len); /* the whole row of taps is one run of the input */
+      continue;
+    }
+    for (kw = 0; kw < p->k_w; kw++) {
+      const int32_t iw = iw0 + kw * p->dil_w;
+      if (iw < 0 || iw >= p->in_w) qt_fill8(col + kw * in_c, p->pad_value, in_c);
+      else qt_copy8(col + kw * in_c, xr + iw * in_c, in_c);
+    }
+  }
+}
+
+/* The first tap t >= 0 with base + t * dil >= 0, and one past the last with base + t * dil < size. */
+static inline int32_t qt_fast_first_tap(int32_t base, int32_t dil) { return base >= 0 ? 0 : (-base + dil - 1) / dil; }
+static inline int32_t qt_fast_end_tap(int32_t base, int32_t dil, int32_t size, int32_t k) {
+  int32_t end;
+  if (base >= size) return 0;
+  end = (size - 1 - base) / dil + 1;
+  return end < k ? end : k;
+}
+#endif /* QT_MAC_FAST_IMPL */
+
 #endif

@@ -1,13 +1,19 @@
 import type { FullyConnectedParams } from '@qtool/ops';
+import type { Node } from '@qtool/ir';
 import type { KernelEmitter } from '../kernel.js';
+import type { Target } from '../target.js';
 import { codegenError, cStruct, dims, emitBias, emitRequant, emitWeights, outputFields, paramsOf, product, shapeOf } from './mac_common.js';
+import { emitFastGemm, fastFamily, fastSource } from './mac_fast.js';
 
 // fully_connected -> qt_fc_s8 (runtime/qt_mac.c): Y[..., n] = sum_k X[..., k] W[n, k] + B[n]; every leading axis
 // of X is a batch axis.
 
 export const fullyConnectedEmitter: KernelEmitter = {
   op: 'fully_connected',
-  sources: () => ['qt_mac.c'],
+  sources: (_node: Node, target: Target) => {
+    const f = fastFamily(target);
+    return f ? ['qt_mac.c', fastSource(f)] : ['qt_mac.c'];
+  },
 
   emit(ctx) {
     const { node, prefix } = ctx;
@@ -19,6 +25,14 @@ export const fullyConnectedEmitter: KernelEmitter = {
     if (x.length < 1 || x[x.length - 1] !== k) codegenError(node, `X [${x}] has not K = ${k} as the weights [${p.weights.shape}]`);
     const batches = product(x.slice(0, -1));
     if (y.length < 1 || y[y.length - 1] !== n || product(y.slice(0, -1)) !== batches) codegenError(node, `Y [${y}] must be [${x.slice(0, -1)}, ${n}]`);
+
+    // the fast kernels (qt_mac_dsp.c, qt_mac_mve.c): one gemm row per batch
+    const family = fastFamily(ctx.target);
+    const gemm = family ? emitFastGemm(ctx, family, p.weights, p.bias, n, p) : undefined;
+    if (family && gemm) {
+      ctx.declare(`static const qt_gemm_s8_t ${prefix}_fp = ${gemm};`);
+      return `qt_fc_s8_${family}(&${prefix}_fp, ${batches}, ${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, NULL); /* fully_connected ${dims(x)} -> ${dims(y)} */`;
+    }
 
     const weights = emitWeights(ctx, p.weights, n);
     const bias = emitBias(ctx, p.bias, n);

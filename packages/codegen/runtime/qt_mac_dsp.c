@@ -1,0 +1,281 @@
+/* qt_mac_dsp.c: conv, depthwise conv and fully_connected for Cortex-M4/M7 with the DSP extension: dual 16-bit
+   multiply-accumulates (SMLAD) on int8 values widened two at a time (SXTB16), through the ACLE intrinsics of
+   arm_acle.h. Same integers as qt_mac.c (see qt_mac.h, "fast kernels", for the algebra).
+
+   gemm weight layout (qt_gemm_s8_t.w, int16, built by the emitter, packages/codegen/src/kernels/mac_fast.ts):
+   output channels in blocks of 4 (then blocks of 1 for the rest); in a block, for each group of 4 taps
+   k0..k3, for each channel of the block the pair (w[k0], w[k2]) then (w[k1], w[k3]): the lanes SXTB16 makes of
+   4 input bytes (bytes 0 and 2, then 1 and 3 rotated), so one SMLAD takes two taps. Then the k % 4 last taps,
+   [tap][channel of the block], padded with a 0 to an even count (the next block stays word aligned). */
+#define QT_MAC_FAST_IMPL
+#include "qt_runtime.h"
+
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#define qt_sxtb16(x) ((uint32_t)__sxtb16(x))
+static inline uint32_t qt_sxtb16_ror8(uint32_t x) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x)); /* gcc 12's arm_acle.h has no __ror to fold */
+  return r;
+}
+#define qt_smlad(a, b, acc) __smlad((a), (b), (acc))
+#define qt_sadd16(a, b) ((uint32_t)__sadd16((a), (b)))
+#define qt_smlabb(a, b, acc) __smlabb((a), (b), (acc))
+#define qt_smlatt(a, b, acc) __smlatt((a), (b), (acc))
+#else
+/* Portable twins of the instructions (the host build of the tests): lanes are the two signed halfwords. */
+static inline int32_t qt_lo16(uint32_t x) { return (int32_t)(int16_t)(uint16_t)(x & 0xffffu); }
+static inline int32_t qt_hi16(uint32_t x) { return (int32_t)(int16_t)(uint16_t)(x >> 16); }
+static inline uint32_t qt_pack16(int32_t lo, int32_t hi) { return ((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16); }
+static inline uint32_t qt_sxtb16(uint32_t x) { return qt_pack16((int8_t)(uint8_t)(x & 0xffu), (int8_t)(uint8_t)((x >> 16) & 0xffu)); }
+static inline uint32_t qt_sxtb16_ror8(uint32_t x) { return qt_sxtb16((x >> 8) | (x << 24)); }
+static inline int32_t qt_smlad(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(qt_lo16(a) * qt_lo16(b)) + (uint32_t)(qt_hi16(a) * qt_hi16(b)));
+}
+static inline uint32_t qt_sadd16(uint32_t a, uint32_t b) { return qt_pack16(qt_lo16(a) + qt_lo16(b), qt_hi16(a) + qt_hi16(b)); }
+static inline int32_t qt_smlabb(uint32_t a, uint32_t b, int32_t acc) { return (int32_t)((uint32_t)acc + (uint32_t)(qt_lo16(a) * qt_lo16(b))); }
+static inline int32_t qt_smlatt(uint32_t a, uint32_t b, int32_t acc) { return (int32_t)((uint32_t)acc + (uint32_t)(qt_hi16(a) * qt_hi16(b))); }
+#endif
+
+/* acc + a * b modulo 2^32 (the scalar tails: partial sums may pass int32 before the folded bias brings them back) */
+static inline int32_t qt_mla(int32_t acc, int32_t a, int32_t b) { return (int32_t)((uint32_t)acc + (uint32_t)(a * b)); }
+
+/* Two words at p + off bytes (8-byte aligned tables, word-aligned at least): one LDRD. gcc splits a 64-bit
+   memcpy into two LDR when it cannot prove the alignment, so on Arm the load is written out. */
+typedef struct {
+  uint32_t lo, hi;
+} qt_pair_t;
+#if defined(__ARM_FEATURE_DSP)
+#define QT_LDRD(v, p, off) \
+  __asm__("ldrd %0, %1, [%2, %3]" : "=r"((v).lo), "=r"((v).hi) : "r"(p), "i"(off), "m"(*(const qt_pair_t *)(const void *)((const char *)(p) + (off))))
+#else
+#define QT_LDRD(v, p, off) ((v).lo = qt_ld32((const char *)(p) + (off)), (v).hi = qt_ld32((const char *)(p) + (off) + 4))
+#endif
+
+/* The column widened to int16 in SMLAD order: per group of 4 values, (x0, x2) then (x1, x3) as SXTB16 gives
+   them; then the k % 4 last values as they are. Widening once per pixel, not once per block of channels. */
+static void qt_widen_dsp(const int8_t *x, int32_t k, int16_t *x16) {
+  const int32_t k4 = k >> 2;
+  int32_t i, j;
+  for (i = 0; i < k4; i++, x += 4, x16 += 4) {
+    const uint32_t xv = qt_ld32(x);
+    qt_st32(x16, qt_sxtb16(xv));
+    qt_st32(x16 + 2, qt_sxtb16_ror8(xv));
+  }
+  for (j = 0; j < (k & 3); j++) x16[j] = x[j];
+}
+
+/* The 4-channel step of a gemm row: 4 taps of the column (xv, SMLAD order) times the block's weights at w. */
+#define QT_DSP_STEP4(xv, w, a0, a1, a2, a3) \
+  do {                                     \
+    qt_pair_t w0_, w1_, w2_, w3_;          \
+    QT_LDRD(w0_, w, 0);                    \
+    QT_LDRD(w1_, w, 8);                    \
+    a0 = qt_smlad(w0_.lo, xv.lo, a0);      \
+    a0 = qt_smlad(w0_.hi, xv.hi, a0);      \
+    a1 = qt_smlad(w1_.lo, xv.lo, a1);      \
+    a1 = qt_smlad(w1_.hi, xv.hi, a1);      \
+    QT_LDRD(w2_, w, 16);                   \
+    QT_LDRD(w3_, w, 24);                   \
+    a2 = qt_smlad(w2_.lo, xv.lo, a2);      \
+    a2 = qt_smlad(w2_.hi, xv.hi, a2);      \
+    a3 = qt_smlad(w3_.lo, xv.lo, a3);      \
+    a3 = qt_smlad(w3_.hi, xv.hi, a3);      \
+  } while (0)
+
+/* y[c] for every output channel c of one pixel. x16: the widened column (qt_widen_dsp), or NULL to widen the
+   int8 x8 on the fly (fully_connected: one pass over the row per block of 4 channels, no scratch). Blocks of 4
+   channels: per 4 taps one LDRD of the column (or LDR + 2 SXTB16), one LDRD and two SMLAD per channel. */
+QT_INLINE void qt_gemm_row_dsp(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y, int32_t mode) {
+  const int32_t k4 = g->k >> 2, kt = g->k & 3, n = g->n;
+  const int32_t *bias = g->bias;
+  qt_out_t o = qt_out_of(g);
+  o.mode = mode;
+  const int16_t *w = (const int16_t *)g->w;
+  int32_t c = 0, i, j;
+  for (; c + 4 <= n; c += 4) {
+    int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+    if (x16) {
+      const int16_t *xp = x16;
+      for (i = 0; i + 2 <= k4; i += 2, xp += 8, w += 32) {
+        qt_pair_t xv, xv2;
+        QT_LDRD(xv, xp, 0);
+        QT_DSP_STEP4(xv, w, a0, a1, a2, a3);
+        QT_LDRD(xv2, xp, 8);
+        QT_DSP_STEP4(xv2, w + 16, a0, a1, a2, a3);
+      }
+      if (i < k4) {
+        qt_pair_t xv;
+        QT_LDRD(xv, xp, 0);
+        QT_DSP_STEP4(xv, w, a0, a1, a2, a3);
+        xp += 4;
+        w += 16;
+      }
+      for (j = 0; j < kt; j++, w += 4) {
+        a0 = qt_mla(a0, w[0], xp[j]);
+        a1 = qt_mla(a1, w[1], xp[j]);
+        a2 = qt_mla(a2, w[2], xp[j]);
+        a3 = qt_mla(a3, w[3], xp[j]);
+      }
+    } else {
+      const int8_t *xp = x8;
+      for (i = 0; i < k4; i++, xp += 4, w += 16) {
+        const uint32_t x4 = qt_ld32(xp);
+        qt_pair_t xv;
+        xv.lo = qt_sxtb16(x4);
+        xv.hi = qt_sxtb16_ror8(x4);
+        QT_DSP_STEP4(xv, w, a0, a1, a2, a3);
+      }
+      for (j = 0; j < kt; j++, w += 4) {
+        a0 = qt_mla(a0, w[0], xp[j]);
+        a1 = qt_mla(a1, w[1], xp[j]);
+        a2 = qt_mla(a2, w[2], xp[j]);
+        a3 = qt_mla(a3, w[3], xp[j]);
+      }
+    }
+    y[c] = qt_out(a0, &o, c);
+    y[c + 1] = qt_out(a1, &o, c + 1);
+    y[c + 2] = qt_out(a2, &o, c + 2);
+    y[c + 3] = qt_out(a3, &o, c + 3);
+  }
+  for (; c < n; c++) {
+    int32_t a = bias[c];
+    for (i = 0; i < k4; i++, w += 4) {
+      qt_pair_t xv, wv;
+      if (x16) {
+        QT_LDRD(xv, x16 + 4 * i, 0);
+      } else {
+        const uint32_t x4 = qt_ld32(x8 + 4 * i);
+        xv.lo = qt_sxtb16(x4);
+        xv.hi = qt_sxtb16_ror8(x4);
+      }
+      QT_LDRD(wv, w, 0);
+      a = qt_smlad(wv.lo, xv.lo, a);
+      a = qt_smlad(wv.hi, xv.hi, a);
+    }
+    for (j = 0; j < kt; j++) a = qt_mla(a, w[j], x16 ? x16[4 * k4 + j] : x8[4 * k4 + j]);
+    w += kt + (kt & 1);
+    y[c] = qt_out(a, &o, c);
+  }
+}
+
+/* The row with the rounding contract a constant (the mode tests fold away), chosen once per layer. */
+static void qt_gemm_row_dsp_tfl(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y) {
+  qt_gemm_row_dsp(g, x16, x8, y, QT_MODE_TFLITE);
+}
+static void qt_gemm_row_dsp_qt(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y) {
+  qt_gemm_row_dsp(g, x16, x8, y, QT_MODE_QTOOL);
+}
+typedef void (*qt_gemm_row_fn)(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y);
+
+/* scratch: the widened column (2 k bytes, 8-byte aligned), then for an im2col conv the int8 column (k bytes). */
+void qt_conv_s8_dsp(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8_t *scratch) {
+  const int32_t in_img = p->in_h * p->in_w * p->in_c;
+  int16_t *x16 = (int16_t *)(void *)scratch;
+  int8_t *col8 = scratch + 2 * ((p->g.k + 3) & ~3);
+  const qt_gemm_row_fn row = p->g.mode == QT_MODE_TFLITE ? qt_gemm_row_dsp_tfl : qt_gemm_row_dsp_qt;
+  int32_t b, oh, ow;
+  for (b = 0; b < p->batches; b++) {
+    const int8_t *xb = in + b * in_img;
+    for (oh = 0; oh < p->out_h; oh++)
+      for (ow = 0; ow < p->out_w; ow++, out += p->g.n) {
+        const int8_t *col;
+        if (p->direct) {
+          col = xb + ((oh * p->stride_h) * p->in_w + ow * p->stride_w) * p->in_c;
+        } else {
+          qt_im2col(p, xb, oh, ow, col8);
+          col = col8;
+        }
+        qt_widen_dsp(col, p->g.k, x16);
+        row(&p->g, x16, NULL, out);
+      }
+  }
+}
+
+/* No scratch: each row is widened on the fly (a row is read once per block of 4 output channels). */
+void qt_fc_s8_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch) {
+  const qt_gemm_row_fn row = g->mode == QT_MODE_TFLITE ? qt_gemm_row_dsp_tfl : qt_gemm_row_dsp_qt;
+  int32_t b;
+  (void)scratch;
+  for (b = 0; b < batches; b++) row(g, NULL, in + b * g->k, out + b * g->n);
+}
+
+/* Depthwise: per pixel, channels four at a time. The lanes of SXTB16 are channels (0, 2) and (1, 3) of the
+   pixel; SMLABB / SMLATT accumulate each lane into its own channel. A window inside the input sums w * x from the
+   folded bias (fbias); a window crossing the padding skips the padded taps (x' = 0) and sums w * x' (SADD16 of
+   the input offset, x' in [-255, 255]) from the plain bias. */
+QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out, int32_t mode) {
+  const int32_t c = p->c, c4 = c & ~3, cw = (c + 3) & ~3;
+  const int32_t row = p->in_w * c, tap_w = p->dil_w * c, tap_h = p->dil_h * row;
+  const uint32_t io2 = ((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16);
+  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max };
+  const int16_t *wt = p->w;
+  const int32_t k_h = p->k_h, k_w = p->k_w, in_off = p->input_offset;
+  const int32_t *pbias = p->bias, *fbias = p->fbias;
+  qt_out_t o = qt_out_of(&g);
+  int32_t b, oh, ow, ch, kh, kw;
+  o.mode = mode;
+  for (b = 0; b < p->batches; b++) {
+    const int8_t *xb = in + b * p->in_h * row;
+    for (oh = 0; oh < p->out_h; oh++) {
+      const int32_t ih0 = oh * p->stride_h - p->pad_top;
+      const int32_t kh0 = qt_fast_first_tap(ih0, p->dil_h), kh1 = qt_fast_end_tap(ih0, p->dil_h, p->in_h, p->k_h);
+      for (ow = 0; ow < p->out_w; ow++, out += c) {
+        const int32_t iw0 = ow * p->stride_w - p->pad_left;
+        const int32_t kw0 = qt_fast_first_tap(iw0, p->dil_w), kw1 = qt_fast_end_tap(iw0, p->dil_w, p->in_w, p->k_w);
+        const int inside = kh0 == 0 && kh1 == k_h && kw0 == 0 && kw1 == k_w;
+        const int32_t *bias = inside ? fbias : pbias;
+        const int32_t o0 = ih0 * row + iw0 * c; /* offset of tap (0, 0) from xb; negative where it is padding */
+        for (ch = 0; ch < c4; ch += 4) {
+          int32_t a0 = bias ? bias[ch] : 0, a1 = bias ? bias[ch + 1] : 0;
+          int32_t a2 = bias ? bias[ch + 2] : 0, a3 = bias ? bias[ch + 3] : 0;
+          if (inside) {
+            const int8_t *xr = xb + o0 + ch;
+            const int16_t *wr = wt + ch;
+            for (kh = 0; kh < k_h; kh++, xr += tap_h) {
+              const int8_t *xt = xr;
+              for (kw = 0; kw < k_w; kw++, xt += tap_w, wr += cw) {
+                const uint32_t xv = qt_ld32(xt);
+                const uint32_t xe = qt_sxtb16(xv), xo = qt_sxtb16_ror8(xv);
+                qt_pair_t wv;
+                QT_LDRD(wv, wr, 0);
+                a0 = qt_smlabb(wv.lo, xe, a0);
+                a2 = qt_smlatt(wv.lo, xe, a2);
+                a1 = qt_smlabb(wv.hi, xo, a1);
+                a3 = qt_smlatt(wv.hi, xo, a3);
+              }
+            }
+          } else {
+            for (kh = kh0; kh < kh1; kh++)
+              for (kw = kw0; kw < kw1; kw++) {
+                const uint32_t xv = qt_ld32(xb + (o0 + kh * tap_h + kw * tap_w + ch));
+                const uint32_t xe = qt_sadd16(qt_sxtb16(xv), io2), xo = qt_sadd16(qt_sxtb16_ror8(xv), io2);
+                qt_pair_t wv;
+                QT_LDRD(wv, wt + (kh * k_w + kw) * cw + ch, 0);
+                a0 = qt_smlabb(wv.lo, xe, a0);
+                a2 = qt_smlatt(wv.lo, xe, a2);
+                a1 = qt_smlabb(wv.hi, xo, a1);
+                a3 = qt_smlatt(wv.hi, xo, a3);
+              }
+          }
+          out[ch] = qt_out(a0, &o, ch);
+          out[ch + 1] = qt_out(a1, &o, ch + 1);
+          out[ch + 2] = qt_out(a2, &o, ch + 2);
+          out[ch + 3] = qt_out(a3, &o, ch + 3);
+        }
+        for (; ch < c; ch++) {
+          int32_t a = pbias ? pbias[ch] : 0;
+          for (kh = kh0; kh < kh1; kh++)
+            for (kw = kw0; kw < kw1; kw++)
+              a = qt_mla(a, wt[(kh * k_w + kw) * cw + ch], xb[o0 + kh * tap_h + kw * tap_w + ch] + in_off);
+          out[ch] = qt_out(a, &o, ch);
+        }
+      }
+    }
+  }
+}
+
+void qt_dwconv_s8_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {
+  if (p->mode == QT_MODE_TFLITE) qt_dwconv_dsp(p, in, out, QT_MODE_TFLITE);
+  else qt_dwconv_dsp(p, in, out, QT_MODE_QTOOL);
+}

@@ -1,0 +1,251 @@
+import { adjustedWeights, type RoundingMode, type WeightQuant } from '@qtool/ops';
+import type { FixedMultiplier } from '@qtool/qmath';
+import type { EmitContext } from '../kernel.js';
+import type { Target } from '../target.js';
+import { cStruct, emitRequant, type CField } from './mac_common.js';
+
+// The fast MAC kernels (runtime/qt_mac_dsp.c for Cortex-M4/M7, runtime/qt_mac_mve.c for Cortex-M55): which
+// layers they take, and their weights laid out at compile time for the inner loop. The integers are qt_mac.c's
+// by algebra (qt_mac.h, "fast kernels"): acc = fbias + sum w * x + cw * sum x, adj = w + cw,
+// fbias = bias + inputOffset * sum adj (mod 2^32). A layer the fast kernels cannot take keeps the portable one.
+
+export type FastFamily = 'dsp' | 'mve';
+
+export const fastFamily = (t: Target): FastFamily | undefined => (t.kernels === 'portable' ? undefined : t.kernels);
+
+/** The runtime file of a family. */
+export const fastSource = (f: FastFamily): string => (f === 'dsp' ? 'qt_mac_dsp.c' : 'qt_mac_mve.c');
+
+/** int32 wrap-around (C's uint32 arithmetic): exact for any integer below 2^53 in magnitude. */
+const wrap32 = (v: number): number => v | 0;
+
+/** The fields the fast kernels share with the portable ones' output step. */
+interface OutputParams {
+  mode: RoundingMode;
+  clampLo: number;
+  clampHi: number;
+  outputOffset: number;
+  inputOffset: number;
+  multipliers: FixedMultiplier[];
+}
+
+/** Adjusted weights as rows [n][k] (weights [n, ...] with k values an output channel). */
+export function adjustedRows(w: WeightQuant, n: number): { adj: Int32Array; k: number } {
+  return { adj: adjustedWeights(w), k: w.q.length / n };
+}
+
+/**
+ * The DSP layout of qt_gemm_row_dsp (qt_mac_dsp.c): blocks of 4 output channels, then of 1; in a block, per group
+ * of 4 taps and per channel, (w0, w2) (w1, w3); then the k % 4 last taps [tap][channel], padded to an even count.
+ * undefined when an adjusted weight does not fit int16.
+ */
+export function dspGemmLayout(adj: Int32Array, n: number, k: number): Int16Array | undefined {
+  for (const v of adj) if (v < -32768 || v > 32767) return undefined;
+  const out: number[] = [];
+  const k4 = k >> 2;
+  const kt = k & 3;
+  for (let c0 = 0; c0 < n; ) {
+    const b = c0 + 4 <= n ? 4 : 1;
+    for (let i = 0; i < k4; i++)
+      for (let c = c0; c < c0 + b; c++) {
+        const r = c * k + 4 * i;
+        out.push(adj[r]!, adj[r + 2]!, adj[r + 1]!, adj[r + 3]!);
+      }
+    let tail = 0;
+    for (let j = 0; j < kt; j++)
+      for (let c = c0; c < c0 + b; c++, tail++) out.push(adj[c * k + 4 * k4 + j]!);
+    if (tail & 1) out.push(0);
+    c0 += b;
+  }
+  return Int16Array.from(out);
+}
+
+/**
+ * The MVE layout of qt_gemm_row_mve (qt_mac_mve.c): int8 w [n][k] with adj = w + cw[c]; cw[c] = 0 where the
+ * channel's adjusted weights fit int8, else their minimum + 128. undefined when a channel spans more than 256 values.
+ */
+export function mveGemmLayout(adj: Int32Array, n: number, k: number): { w: Int8Array; cw: Int32Array } | undefined {
+  const w = new Int8Array(n * k);
+  const cw = new Int32Array(n);
+  for (let c = 0; c < n; c++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = c * k; i < (c + 1) * k; i++) {
+      lo = Math.min(lo, adj[i]!);
+      hi = Math.max(hi, adj[i]!);
+    }
+    if (hi - lo > 255) return undefined;
+    cw[c] = lo >= -128 && hi <= 127 ? 0 : lo + 128;
+    for (let i = c * k; i < (c + 1) * k; i++) w[i] = adj[i]! - cw[c]!;
+  }
+  return { w, cw };
+}
+
+/**
+ * Declares the weights, folded bias and requantization of a fast gemm and returns the qt_gemm_s8_t initializer
+ * (as text, for a nested field or a struct of its own), or undefined when the family cannot take these weights.
+ */
+export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuant, bias: Int32Array, n: number, p: OutputParams): string | undefined {
+  const { adj, k } = adjustedRows(w, n);
+  let wName: string;
+  let cwName = 'NULL';
+  if (family === 'dsp') {
+    const layout = dspGemmLayout(adj, n, k);
+    if (!layout) return undefined;
+    wName = ctx.constArray('wf', 'int16_t', layout);
+  } else {
+    const layout = mveGemmLayout(adj, n, k);
+    if (!layout) return undefined;
+    wName = ctx.constArray('wf', 'int8_t', layout.w);
+    if (layout.cw.some((v) => v !== 0)) cwName = ctx.constArray('cw', 'int32_t', layout.cw);
+  }
+  // fbias = bias + inputOffset * sum_k adj, modulo 2^32 (C adds it in uint32 arithmetic)
+  const fbias = new Int32Array(n);
+  for (let c = 0; c < n; c++) {
+    let s = 0;
+    for (let i = c * k; i < (c + 1) * k; i++) s += adj[i]!;
+    fbias[c] = wrap32(wrap32(bias[c] ?? 0) + wrap32(p.inputOffset * s));
+  }
+  const fb = ctx.constArray('fbias', 'int32_t', fbias);
+  const rq = emitRequant(ctx, p.multipliers, n);
+  const fields: CField[] = [
+    ['k', k],
+    ['n', n],
+    ['w', wName, family === 'dsp' ? 'int16 pairs in SMLAD order (qt_mac_dsp.c)' : 'int8 [n][k], adj = w + cw'],
+    ['bias', fb, 'bias + input_offset * sum adj, mod 2^32'],
+    ['cw', cwName],
+    ['requant', rq],
+    ['per_channel_requant', p.multipliers.length > 1 ? 1 : 0],
+    ['mode', p.mode === 'tflite' ? 'QT_MODE_TFLITE' : 'QT_MODE_QTOOL'],
+    ['output_offset', p.outputOffset],
+    ['act_min', p.clampLo],
+    ['act_max', p.clampHi],
+  ];
+  return cStruct('qt_gemm_s8_t', 'X', fields).replace(/^static const qt_gemm_s8_t X = /, '').replace(/;$/, '');
+}
+
+/** conv geometry, as conv.ts validated it (2-D; a 1-D conv has H = 1). */
+export interface ConvGeometry {
+  batches: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilH: number;
+  dilW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  groups: number;
+}
+
+/** Scratch bytes of a gemm row (qt_conv_s8_*, qt_fc_s8_*): DSP widens the column to int16, 8-byte aligned. */
+export const gemmScratch = (family: FastFamily, k: number): number => (family === 'dsp' ? 2 * ((k + 3) & ~3) : 0);
+
+/** Which fast conv kernel a layer takes on a target, and the scratch it needs; undefined: the portable one. */
+export function fastConvKind(family: FastFamily | undefined, g: ConvGeometry): { kind: 'gemm' | 'depthwise'; direct: boolean; scratch: number } | undefined {
+  if (!family) return undefined;
+  if (g.groups === 1) {
+    const direct = g.kH === 1 && g.kW === 1 && g.padTop === 0 && g.padLeft === 0;
+    const k = g.kH * g.kW * g.inC;
+    return { kind: 'gemm', direct, scratch: gemmScratch(family, k) + (direct ? 0 : k) };
+  }
+  if (g.groups === g.inC && g.outC === g.inC) return { kind: 'depthwise', direct: false, scratch: 0 };
+  return undefined;
+}
+
+/** The fast conv of a layer: declarations through ctx, returns the call, or undefined (keep the portable kernel). */
+export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, bias: Int32Array, p: OutputParams, describe: string): string | undefined {
+  const family = fastFamily(ctx.target);
+  const kind = fastConvKind(family, g);
+  if (!family || !kind) return undefined;
+  const { prefix, node } = ctx;
+  const geom: CField[] = [
+    ['batches', g.batches],
+    ['in_h', g.inH],
+    ['in_w', g.inW],
+  ];
+  const inPtr = ctx.ptr(node.inputs[0]!);
+  const outPtr = ctx.ptr(node.outputs[0]!);
+  if (kind.kind === 'gemm') {
+    const gemm = emitFastGemm(ctx, family, w, bias, g.outC, p);
+    if (!gemm) return undefined;
+    ctx.declare(
+      cStruct('qt_conv_fast_t', `${prefix}_fp`, [
+        ...geom,
+        ['in_c', g.inC],
+        ['out_h', g.outH],
+        ['out_w', g.outW],
+        ['k_h', g.kH],
+        ['k_w', g.kW],
+        ['stride_h', g.strideH],
+        ['stride_w', g.strideW],
+        ['dil_h', g.dilH],
+        ['dil_w', g.dilW],
+        ['pad_top', g.padTop],
+        ['pad_left', g.padLeft],
+        ['pad_value', -p.inputOffset, 'the input zero point'],
+        ['direct', kind.direct ? 1 : 0, kind.direct ? '1x1, no padding: reads the input in place' : 'im2col column in qt_scratch'],
+        ['g', gemm.replace(/\n/g, '\n  ')],
+      ]),
+    );
+    return `qt_conv_s8_${family}(&${prefix}_fp, ${inPtr}, ${outPtr}, ${kind.scratch ? 'qt_scratch' : 'NULL'}); /* ${describe} */`;
+  }
+  // depthwise, multiplier 1: adjusted weights [tap][c] (from [c][tap]), DSP: each quad of channels as 0, 2, 1, 3
+  const adj = adjustedWeights(w);
+  const taps = g.kH * g.kW;
+  const c = g.inC;
+  for (const v of adj) if (v < -32768 || v > 32767) return undefined;
+  const cw = (c + 3) & ~3; // rows of whole quads: the kernel loads 4 channels' weights with one LDRD
+  const wt = new Int16Array(taps * cw);
+  const order = family === 'dsp' ? [0, 2, 1, 3] : [0, 1, 2, 3];
+  for (let t = 0; t < taps; t++)
+    for (let ch = 0; ch < c; ch++) {
+      const src = ch < (c & ~3) ? (ch & ~3) + order[ch & 3]! : ch;
+      wt[t * cw + ch] = adj[src * taps + t]!;
+    }
+  const wName = ctx.constArray('wf', 'int16_t', wt);
+  const b = bias.every((v) => v === 0) ? 'NULL' : ctx.constArray('bias', 'int32_t', bias);
+  // a window inside the input: bias + inputOffset * sum over the taps of adj, mod 2^32
+  const fbias = Int32Array.from({ length: c }, (_, ch) => {
+    let s = 0;
+    for (let t = 0; t < taps; t++) s += adj[ch * taps + t]!;
+    return wrap32(wrap32(bias[ch] ?? 0) + wrap32(p.inputOffset * s));
+  });
+  const fb = ctx.constArray('fbias', 'int32_t', fbias);
+  const rq = emitRequant(ctx, p.multipliers, c);
+  ctx.declare(
+    cStruct('qt_dwconv_fast_t', `${prefix}_fp`, [
+      ...geom,
+      ['c', c],
+      ['out_h', g.outH],
+      ['out_w', g.outW],
+      ['k_h', g.kH],
+      ['k_w', g.kW],
+      ['stride_h', g.strideH],
+      ['stride_w', g.strideW],
+      ['dil_h', g.dilH],
+      ['dil_w', g.dilW],
+      ['pad_top', g.padTop],
+      ['pad_left', g.padLeft],
+      ['input_offset', p.inputOffset],
+      ['w', wName, family === 'dsp' ? 'adjusted [tap][c], quads as 0, 2, 1, 3' : 'adjusted [tap][c]'],
+      ['bias', b, 'a window crossing the padding'],
+      ['fbias', fb, 'a window inside the input: bias + input_offset * sum adj'],
+      ['requant', rq],
+      ['per_channel_requant', p.multipliers.length > 1 ? 1 : 0],
+      ['mode', p.mode === 'tflite' ? 'QT_MODE_TFLITE' : 'QT_MODE_QTOOL'],
+      ['output_offset', p.outputOffset],
+      ['act_min', p.clampLo],
+      ['act_max', p.clampHi],
+    ]),
+  );
+  return `qt_dwconv_s8_${family}(&${prefix}_fp, ${inPtr}, ${outPtr}); /* ${describe} */`;
+}

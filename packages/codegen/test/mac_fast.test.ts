@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { targets } from '../src/target.js';
+import { dspGemmLayout, mveGemmLayout } from '../src/kernels/mac_fast.js';
+import { buildHost, requireCommand, runExe, STRICT, tempDir } from './cc.js';
+
+// The pieces of the fast MAC kernels (runtime/qt_mac_dsp.c, qt_mac_mve.c, helpers in qt_mac.h) that can be held
+// apart from whole layers: the shortened requantization against qt_rq (qt_math.h, itself held against @qtool/qmath),
+// and the compile-time weight layouts. Whole layers: test/kernels (host twins of the instructions, and the boards).
+
+const RUNTIME = fileURLToPath(new URL('../runtime/', import.meta.url));
+
+describe('qt_rq_fast (qt_mac.h) equals qt_rq', () => {
+  it('both modes, every shift, 24.8M cases with the edges (INT32_MIN/MAX, m = 0, m = 2^31 - 1)', { timeout: 120_000 }, () => {
+    requireCommand('cc');
+    const main = `#define QT_MAC_FAST_IMPL
+#include "qt_runtime.h"
+#include <stdio.h>
+static uint64_t s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+  long bad = 0, n = 0;
+  int mode, shift, i;
+  for (mode = 0; mode < 2; mode++)
+    for (shift = -31; shift <= 30; shift++)
+      for (i = 0; i < 200000; i++) {
+        int32_t m = (int32_t)((1u << 30) | (rnd() & 0x3fffffffu)), x = (int32_t)rnd(), a, b;
+        if (i % 97 == 0) m = 0;
+        if (i % 89 == 0) m = 0x7fffffff;
+        if (i % 3 == 0) x >>= (rnd() % 31);
+        if (i % 101 == 0) x = INT32_MIN;
+        if (i % 103 == 0) x = INT32_MAX;
+        if (mode == QT_MODE_QTOOL && 31 - shift > 62) continue; /* outside the contract's r in [1, 62] */
+        a = qt_rq(mode, x, m, shift);
+        b = qt_rq_fast(mode, x, m, shift);
+        n++;
+        if (a != b && bad++ < 5) printf("mode %d x %d m %d shift %d: qt_rq %d, qt_rq_fast %d\\n", mode, x, m, shift, a, b);
+      }
+  printf("%ld %ld\\n", n, bad);
+  return 0;
+}
+`;
+    const exe = buildHost(tempDir('rq-fast'), { 'main.c': main }, 'main.c', [RUNTIME]);
+    const out = runExe(exe, new Uint8Array()).toString().trim().split('\n');
+    const [n, bad] = out.at(-1)!.split(' ').map(Number);
+    expect(out.slice(0, -1)).toEqual([]);
+    expect(bad).toBe(0);
+    expect(n).toBeGreaterThan(24_000_000);
+  });
+});
+
+describe('fast weight layouts', () => {
+  it('DSP: blocks of 4 channels then 1, taps (0, 2) (1, 3) per channel, tails padded to an even count', () => {
+    // 5 channels x 6 taps: value = 10 * channel + tap
+    const adj = Int32Array.from({ length: 30 }, (_, i) => 10 * Math.floor(i / 6) + (i % 6));
+    const l = Array.from(dspGemmLayout(adj, 5, 6)!);
+    // block of channels 0..3: one group of 4 taps, then taps 4, 5 [tap][channel]
+    expect(l.slice(0, 16)).toEqual([0, 2, 1, 3, 10, 12, 11, 13, 20, 22, 21, 23, 30, 32, 31, 33]);
+    expect(l.slice(16, 24)).toEqual([4, 14, 24, 34, 5, 15, 25, 35]);
+    // channel 4 alone: its group, then its 2 tail taps (already even)
+    expect(l.slice(24)).toEqual([40, 42, 41, 43, 44, 45]);
+    expect(dspGemmLayout(Int32Array.of(40000), 1, 1)).toBeUndefined();
+    // an odd tail gets its padding zero
+    expect(Array.from(dspGemmLayout(Int32Array.of(1, 2, 3, 4, 5), 1, 5)!)).toEqual([1, 3, 2, 4, 5, 0]);
+  });
+
+  it('MVE: int8 weights, a per-channel offset only where a channel leaves int8', () => {
+    const l = mveGemmLayout(Int32Array.of(-3, 100, 0, 200, 300, 455), 2, 3)!;
+    // channel 1 spans [200, 455]: cw = 200 + 128, so its weights run from -128 up
+    expect(Array.from(l.cw)).toEqual([0, 328]);
+    expect(Array.from(l.w)).toEqual([-3, 100, 0, -128, -28, 127]);
+    expect(mveGemmLayout(Int32Array.of(0, 256), 1, 2)).toBeUndefined();
+  });
+});
+
+describe('fast kernel files build for their Cortex-M targets with -Werror', () => {
+  it('qt_mac_dsp.c for cortex-m4 and m55, qt_mac_mve.c for cortex-m55, both for the host', { timeout: 120_000 }, () => {
+    requireCommand('arm-none-eabi-gcc');
+    const dir = tempDir('mac-fast-arm');
+    const builds: [string, string[], string][] = [
+      ['arm-none-eabi-gcc', targets['cortex-m4'].cpuFlags, 'qt_mac_dsp.c'],
+      ['arm-none-eabi-gcc', targets['cortex-m55'].cpuFlags, 'qt_mac_dsp.c'],
+      ['arm-none-eabi-gcc', targets['cortex-m55'].cpuFlags, 'qt_mac_mve.c'],
+      ['cc', [], 'qt_mac_dsp.c'],
+      ['cc', [], 'qt_mac_mve.c'],
+    ];
+    for (const [cc, flags, file] of builds)
+      expect(() =>
+        execFileSync(cc, [...STRICT, ...flags, '-ffreestanding', `-I${RUNTIME}`, '-c', join(RUNTIME, file), '-o', join(dir, 'x.o')], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      ).not.toThrow();
+  });
+});

@@ -1,0 +1,108 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeTensor, type Graph, type Tensor } from '@qtool/ir';
+import { boards, cName, emitModel, targets } from '@qtool/codegen';
+import { buildFirmware, DeviceLink, launchQemu } from '@qtool/firmware';
+import { calibrate, loadArtifact, quantizeGraph } from '@qtool/quantizer';
+import { runInt } from '@qtool/sim';
+import { compileQuietly, corpusCases, int8Samples, optionsOf } from '../codegen/corpus-cases.js';
+import { floatSamples, int8Inputs, randomModel } from '../diff/random-models.js';
+import { corpus, requireCorpus } from '../support/corpus.js';
+
+// The fast kernels with the real instructions: models compiled for each emulated board's CPU (mps2-an386: the
+// Cortex-M4 DSP kernels, qt_mac_dsp.c; mps3-an547: the Cortex-M55 Helium kernels, qt_mac_mve.c) are linked into
+// the board's firmware, run under QEMU, and every output byte read back over the serial protocol must equal the
+// integer simulator's, no tolerance. Random models (test/diff/random-models.ts: conv with padding, strides,
+// dilation, depthwise, 2..8-bit weights, both anchors, fully-connected heads) cover the qtool rounding and the
+// kernels' channel and tap tails; corpus int8 models kept with --keep-quant cover TFLite's rounding (the
+// vector requantization on the M55) and full-size layers. Needs arm-none-eabi-gcc and qemu-system-arm (CI has
+// them: tools/setup-system.sh); a missing tool fails the test.
+
+const RANDOM = Number(process.env.QT_BOARD_MODELS ?? 16);
+const INPUTS = 3;
+const work = mkdtempSync(join(tmpdir(), 'qtool-kernels-board-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Job {
+  label: string;
+  dir: string;
+  graph: Graph;
+  inputs: Tensor[][];
+}
+
+/** Runs every job's inputs on the board's firmware; returns the mismatch messages. */
+async function runOnBoard(board: string, job: Job): Promise<string[]> {
+  const image = buildFirmware({ modelDir: job.dir, board });
+  const qemu = await launchQemu({ board, elf: image.elf });
+  const bad: string[] = [];
+  let link: DeviceLink | undefined;
+  try {
+    link = await DeviceLink.open(qemu.pty);
+    await link.hello();
+    for (const [s, ins] of job.inputs.entries()) {
+      const bytes = new Uint8Array(ins.flatMap((t) => Array.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))));
+      const { output } = await link.infer(bytes, image.model.outputBytes);
+      const sim = runInt(job.graph, new Map(job.graph.inputs.map((n, k) => [n, ins[k]!])));
+      let off = 0;
+      for (const o of job.graph.outputs) {
+        const want = sim.get(o)!.data as Int8Array;
+        const have = new Int8Array(output.buffer, output.byteOffset + off, want.length);
+        const i = want.findIndex((v, j) => v !== have[j]);
+        if (i >= 0) bad.push(`${board} ${job.label}: input ${s}, output '${o}' element ${i}: board ${have[i]} vs sim ${want[i]}`);
+        off += want.length;
+      }
+    }
+  } finally {
+    await link?.close();
+    await qemu.stop();
+  }
+  return bad;
+}
+
+const boardsUnderTest = ['mps2-an386', 'mps3-an547'] as const;
+const kernelFamily = { 'mps2-an386': 'dsp', 'mps3-an547': 'mve' } as const;
+
+describe('fast kernels on the emulated boards equal the integer simulator', () => {
+  for (const board of boardsUnderTest) {
+    const target = targets[boards[board]!.target];
+
+    it(`${board}: ${RANDOM} random models x ${INPUTS} inputs, 0 mismatches`, { timeout: 10 * 60_000 }, async () => {
+      const mismatches: string[] = [];
+      let fast = 0;
+      for (let seed = 1, taken = 0; taken < RANDOM; seed++) {
+        const m = randomModel(seed);
+        // models with a MAC layer only: the others never reach the fast kernels
+        if (!m.graph.nodes.some((n) => n.op === 'conv' || n.op === 'fully_connected')) continue;
+        taken++;
+        const q = quantizeGraph(m.graph, calibrate(m.graph, floatSamples(m.graph, seed, 4)), m.options);
+        const name = cName(`rand${seed}`);
+        const emitted = emitModel({ graph: q, name, target, tool: 'qtool-test', sourceFile: `rand${seed}`, sourceSha256: '0'.repeat(64), options: JSON.stringify(m.options) });
+        const c = emitted.files.get(`${name}.c`)!;
+        fast += (c.match(new RegExp(`qt_(conv|fc|dwconv)_s8_${kernelFamily[board]}\\(`, 'g')) ?? []).length;
+        const dir = join(work, `${board}-rand${seed}`);
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        for (const [f, text] of emitted.files) writeFileSync(join(dir, f), text);
+        mismatches.push(...(await runOnBoard(board, { label: m.description, dir, graph: q, inputs: int8Inputs(q, seed * 7919, INPUTS) })));
+      }
+      console.log(`${board}: ${RANDOM} random models, ${fast} layers on the ${kernelFamily[board]} kernels, ${mismatches.length} mismatches`);
+      expect(fast).toBeGreaterThan(RANDOM);
+      expect(mismatches).toEqual([]);
+    });
+
+    const present = requireCorpus('fast kernels on the boards: corpus int8 models');
+    // TFLite rounding through every fast kernel: conv (im2col and 1x1), depthwise, fully-connected
+    for (const label of ['micro_speech', 'MLPerf IC', 'MLPerf VWW'])
+      (present ? it : it.skip)(`${board}: ${label} (keep-quant) x ${INPUTS} inputs, 0 mismatches`, { timeout: 5 * 60_000 }, async () => {
+        const c = corpusCases.find((x) => x.label === label && x.mode === 'keep-quant' && !x.options?.keepQuant)!;
+        const dir = join(work, `${board}-${label.replace(/\W+/g, '_')}`);
+        await compileQuietly(corpus(c.file), { ...optionsOf(c), output: dir, board });
+        const g = loadArtifact(dir).graph;
+        const inputs = int8Samples(c, g, INPUTS, 0xb0a4d).map((ins) => ins.map((x, k) => makeTensor('int8', g.tensors.get(g.inputs[k]!)!.shape, x)));
+        const mismatches = await runOnBoard(board, { label, dir, graph: g, inputs });
+        expect(mismatches).toEqual([]);
+      });
+  }
+});

@@ -138,7 +138,6 @@ function inputInterval(g: Graph, start: Node, ranges?: Ranges): [number, number]
  * reason it cannot be a chain. The bound is filled in by the caller.
  */
 export function buildChain(g: Graph, path: Node[], float: Graph, options: QuantizeOptions): MacChainParams | string {
-  const floatNode = new Map(float.nodes.map((n) => [n.name, n]));
   const stages: ChainStage[] = [];
   const shape = (v: string) => [...g.tensors.get(v)!.shape];
   // accumulator scale per channel of the current values (real = scale[c] * v), and their channel count
@@ -187,13 +186,12 @@ export function buildChain(g: Graph, path: Node[], float: Graph, options: Quanti
     }
     const stage: ChainMacStage = { kind: n.op as 'conv' | 'fully_connected', mac, inShape, outShape };
     if (!last) {
-      // an intermediate MAC's fused activation (actMin/actMax of the float node) at its accumulator scale
-      const f = floatNode.get(n.name);
-      const aMin = f?.attrs.actMin as number | undefined;
-      const aMax = f?.attrs.actMax as number | undefined;
-      const at = (v: number) => Int32Array.from(accScale, (s) => sat32(roundHalfAway(v / s)));
-      if (aMin !== undefined) stage.actLo = at(aMin);
-      if (aMax !== undefined) stage.actHi = at(aMax);
+      // an intermediate MAC's clamp: the unchained model's int8 output clamp (the calibrated range intersected with
+      // the fused activation) at the accumulator scale: the same saturation without the rounding, and a bound the
+      // proof can use for every input (ReLU's lower end, the zero point, is exactly 0)
+      const at = (q: number) => Int32Array.from(accScale, (s) => sat32(roundHalfAway((y.scale[0]! * (q - y.zeroPoint[0]!)) / s)));
+      stage.actLo = at(qp.clampLo);
+      stage.actHi = at(qp.clampHi);
     }
     stages.push(stage);
     lastMac = stage;

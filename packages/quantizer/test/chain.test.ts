@@ -14,7 +14,7 @@ import { buildChain, chainBound, formChains, quantizeGraph, type Ranges } from '
 const base: QuantizeOptions = { mode: 'qtool', bits: 8, granularity: 'tensor', anchor: 'min', rounding: 'offset' };
 
 /** x [1, 2] -> fully_connected W1 [n1, 2] (+ReLU?) -> fully_connected W2 [1, n1] (+ bias b2) -> y [1, 1]. */
-function twoFc(w1row: [number, number], n1: number, b2: number, relu: boolean, xRange: [number, number]): { g: Graph; ranges: Ranges } {
+function twoFc(w1row: [number, number], n1: number, b2: number, relu: boolean, xRange: [number, number], hRange: [number, number] = [-1, 1]): { g: Graph; ranges: Ranges } {
   const g = emptyGraph('two-fc');
   const t = (name: string, shape: number[]) => g.tensors.set(name, { name, dtype: 'float32', shape });
   const c = (name: string, shape: number[], data: number[]) => {
@@ -34,7 +34,7 @@ function twoFc(w1row: [number, number], n1: number, b2: number, relu: boolean, x
   inferShapes(g);
   const ranges: Ranges = new Map([
     ['x', { min: xRange[0], max: xRange[1] }],
-    ['h', { min: -1, max: 1 }],
+    ['h', { min: hRange[0], max: hRange[1] }],
     ['y', { min: -1, max: 1 }],
   ]);
   return { g, ranges };
@@ -102,7 +102,8 @@ describe('chain bound at the int32 limit', () => {
   it('the int8 worst case decides, not the calibrated range: refused although calibration alone would fit', () => {
     // w1 = [1, -1]: adj1 = [127, -128]; x range [0.5, 1] widens to [0, 1], calibrated x' in [128, 255] but any int8
     // input gives x' in [0, 255]: acc1 in [-32640, 32385] (calibrated: [-16384, 16001]); 299 weights of 255
-    const { g, ranges } = twoFc([1, -1], 300, 0, false, [0.5, 1]);
+    // (h calibrated to [-2, 2]: the intermediate clamp, the unchained int8 range, is wider than any acc1)
+    const { g, ranges } = twoFc([1, -1], 300, 0, false, [0.5, 1], [-2, 2]);
     const r = formChains(quantizeGraph(g, ranges, base), g, base, ranges);
     expect(r.chains).toEqual([]);
     const p = forced(g, ranges);

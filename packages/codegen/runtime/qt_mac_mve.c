@@ -34,36 +34,47 @@ static inline int32_t qt_dot8_mve(int32_t acc, const int8_t *a, const int8_t *b,
 }
 
 /* Four channels c..c+3 of one pixel: acc[j] -> y[c + j]. */
-static inline void qt_out4_mve(const int32_t acc[4], const qt_out_t *o, int32_t c, int8_t *y) {
+#if defined(__ARM_FEATURE_MVE)
+/* tflite's requantization of 4 lanes (channels c..c+3), stored as 4 int8 */
+QT_INLINE void qt_out4_tfl_mve(int32x4_t v, const qt_out_t *o, int32_t c, int8_t *y) {
+  int32x4_t m, sh;
+  const int32x4_t zero = vdupq_n_s32(0);
+  if (o->per_channel) {
+    const int32x4x2_t r = vld2q_s32((const int32_t *)(const void *)&o->rq[c]); /* {m, shift} pairs apart */
+    m = r.val[0];
+    sh = r.val[1];
+  } else {
+    m = vdupq_n_s32(o->rq[0].multiplier);
+    sh = vdupq_n_s32(o->rq[0].shift);
+  }
+  {
+    const int32x4_t left = vmaxq_s32(sh, zero), neg_right = vminq_s32(sh, zero); /* -right */
+    v = vqrdmulhq_s32(vshlq_s32(v, left), m);
+    v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, neg_right), 31)); /* -1 where v < 0 and right > 0 */
+    v = vrshlq_s32(v, neg_right);
+    v = vqaddq_s32(v, vdupq_n_s32(o->offset));
+    v = vmaxq_s32(v, vdupq_n_s32(o->lo + o->offset));
+    v = vminq_s32(v, vdupq_n_s32(o->hi + o->offset));
+    vstrbq_s32(y + c, v);
+  }
+}
+#endif
+
+QT_INLINE void qt_out4_mve(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const qt_out_t *o, int32_t c, int8_t *y) {
 #if defined(__ARM_FEATURE_MVE)
   if (o->mode == QT_MODE_TFLITE) {
-    int32x4_t m, sh;
-    if (o->per_channel) {
-      const int32x4x2_t r = vld2q_s32((const int32_t *)(const void *)&o->rq[c]); /* {m, shift} pairs apart */
-      m = r.val[0];
-      sh = r.val[1];
-    } else {
-      m = vdupq_n_s32(o->rq[0].multiplier);
-      sh = vdupq_n_s32(o->rq[0].shift);
-    }
-    {
-      const int32x4_t zero = vdupq_n_s32(0);
-      const int32x4_t left = vmaxq_s32(sh, zero), neg_right = vminq_s32(sh, zero); /* -right */
-      int32x4_t v = vqrdmulhq_s32(vshlq_s32(vldrwq_s32(acc), left), m);
-      v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, neg_right), 31)); /* -1 where v < 0 and right > 0 */
-      v = vrshlq_s32(v, neg_right);
-      v = vqaddq_s32(v, vdupq_n_s32(o->offset));
-      v = vmaxq_s32(v, vdupq_n_s32(o->lo + o->offset));
-      v = vminq_s32(v, vdupq_n_s32(o->hi + o->offset));
-      vstrbq_s32(y + c, v);
-    }
+    int32x4_t v = vdupq_n_s32(a0);
+    v = vsetq_lane_s32(a1, v, 1);
+    v = vsetq_lane_s32(a2, v, 2);
+    v = vsetq_lane_s32(a3, v, 3);
+    qt_out4_tfl_mve(v, o, c, y);
     return;
   }
 #endif
-  y[c] = qt_out(acc[0], o, c);
-  y[c + 1] = qt_out(acc[1], o, c + 1);
-  y[c + 2] = qt_out(acc[2], o, c + 2);
-  y[c + 3] = qt_out(acc[3], o, c + 3);
+  y[c] = qt_out(a0, o, c);
+  y[c + 1] = qt_out(a1, o, c + 1);
+  y[c + 2] = qt_out(a2, o, c + 2);
+  y[c + 3] = qt_out(a3, o, c + 3);
 }
 
 /* sum of the k values of x (for the channels with a weight offset cw) */
@@ -80,32 +91,38 @@ static int32_t qt_sum8_mve(const int8_t *x, int32_t k) {
 #endif
 }
 
-static void qt_gemm_row_mve(const qt_gemm_s8_t *g, const int8_t *x, int8_t *y) {
+QT_INLINE void qt_gemm_row_mve(const qt_gemm_s8_t *g, const int8_t *x, int8_t *y, int32_t mode) {
   const int32_t k = g->k, n = g->n;
   const int8_t *w = (const int8_t *)g->w;
   const int32_t *bias = g->bias, *cw = g->cw;
   const int32_t sx = cw ? qt_sum8_mve(x, k) : 0;
-  const qt_out_t o = qt_out_of(g);
+  qt_out_t o = qt_out_of(g);
   int32_t c = 0;
+  o.mode = mode;
   for (; c + 4 <= n; c += 4, w += 4 * k) {
-    int32_t acc[4];
     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
 #if defined(__ARM_FEATURE_MVE)
-    int32_t i = 0;
-    for (; i + 16 <= k; i += 16) {
-      const int8x16_t xv = vldrbq_s8(x + i);
-      a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w + i));
-      a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w + k + i));
-      a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w + 2 * k + i));
-      a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w + 3 * k + i));
+    const int8_t *xp = x, *w0 = w, *w1 = w + k, *w2 = w + 2 * k, *w3 = w + 3 * k;
+    int32_t i;
+    for (i = k >> 4; i > 0; i--) {
+      const int8x16_t xv = vldrbq_s8(xp);
+      a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
+      a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
+      a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
+      a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3));
+      xp += 16;
+      w0 += 16;
+      w1 += 16;
+      w2 += 16;
+      w3 += 16;
     }
-    if (i < k) {
-      const mve_pred16_t p = vctp8q((uint32_t)(k - i));
-      const int8x16_t xv = vldrbq_z_s8(x + i, p);
-      a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w + i, p));
-      a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w + k + i, p));
-      a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w + 2 * k + i, p));
-      a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w + 3 * k + i, p));
+    if (k & 15) { /* the last k % 16 taps: tail-predicated loads (inactive lanes load nothing and hold 0) */
+      const mve_pred16_t p = vctp8q((uint32_t)(k & 15));
+      const int8x16_t xv = vldrbq_z_s8(xp, p);
+      a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, p));
+      a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, p));
+      a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, p));
+      a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3, p));
     }
 #else
     a0 = qt_dot8_mve(a0, x, w, k);
@@ -119,11 +136,7 @@ static void qt_gemm_row_mve(const qt_gemm_s8_t *g, const int8_t *x, int8_t *y) {
       a2 = (int32_t)((uint32_t)a2 + (uint32_t)cw[c + 2] * (uint32_t)sx);
       a3 = (int32_t)((uint32_t)a3 + (uint32_t)cw[c + 3] * (uint32_t)sx);
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-    qt_out4_mve(acc, &o, c, y);
+    qt_out4_mve(a0, a1, a2, a3, &o, c, y);
   }
   for (; c < n; c++, w += k) {
     int32_t a = qt_dot8_mve(bias[c], x, w, k);
@@ -132,9 +145,15 @@ static void qt_gemm_row_mve(const qt_gemm_s8_t *g, const int8_t *x, int8_t *y) {
   }
 }
 
+/* The row with the rounding contract a constant (its tests fold away), chosen once per layer. */
+static void qt_gemm_row_mve_tfl(const qt_gemm_s8_t *g, const int8_t *x, int8_t *y) { qt_gemm_row_mve(g, x, y, QT_MODE_TFLITE); }
+static void qt_gemm_row_mve_qt(const qt_gemm_s8_t *g, const int8_t *x, int8_t *y) { qt_gemm_row_mve(g, x, y, QT_MODE_QTOOL); }
+typedef void (*qt_gemm_row_mve_fn)(const qt_gemm_s8_t *g, const int8_t *x, int8_t *y);
+
 /* scratch: the int8 im2col column (k bytes) unless the conv reads its input in place (direct). */
 void qt_conv_s8_mve(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8_t *scratch) {
   const int32_t in_img = p->in_h * p->in_w * p->in_c;
+  const qt_gemm_row_mve_fn row = p->g.mode == QT_MODE_TFLITE ? qt_gemm_row_mve_tfl : qt_gemm_row_mve_qt;
   int32_t b, oh, ow;
   for (b = 0; b < p->batches; b++) {
     const int8_t *xb = in + b * in_img;
@@ -147,27 +166,29 @@ void qt_conv_s8_mve(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8
           qt_im2col(p, xb, oh, ow, scratch);
           col = scratch;
         }
-        qt_gemm_row_mve(&p->g, col, out);
+        row(&p->g, col, out);
       }
   }
 }
 
 void qt_fc_s8_mve(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch) {
+  const qt_gemm_row_mve_fn row = g->mode == QT_MODE_TFLITE ? qt_gemm_row_mve_tfl : qt_gemm_row_mve_qt;
   int32_t b;
   (void)scratch;
-  for (b = 0; b < batches; b++) qt_gemm_row_mve(g, in + b * g->k, out + b * g->n);
+  for (b = 0; b < batches; b++) row(g, in + b * g->k, out + b * g->n);
 }
 
 /* Depthwise: four channels per vector (int8 input and int16 weights widened to int32 lanes). A window inside
    the input sums w * x from the folded bias; one crossing the padding skips the padded taps and sums w * x'. */
-void qt_dwconv_s8_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {
+QT_INLINE void qt_dwconv_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out, int32_t mode) {
   const int32_t c = p->c, cw = (c + 3) & ~3;
   const int32_t row = p->in_w * c, tap_w = p->dil_w * c, tap_h = p->dil_h * row;
   const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max };
-  const qt_out_t o = qt_out_of(&g);
+  qt_out_t o = qt_out_of(&g);
   const int16_t *wt = p->w;
   const int32_t k_h = p->k_h, k_w = p->k_w, in_off = p->input_offset;
   int32_t b, oh, ow, ch, kh, kw, j;
+  o.mode = mode;
   for (b = 0; b < p->batches; b++) {
     const int8_t *xb = in + b * p->in_h * row;
     for (oh = 0; oh < p->out_h; oh++) {
@@ -186,12 +207,25 @@ void qt_dwconv_s8_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) 
 #if defined(__ARM_FEATURE_MVE)
           const mve_pred16_t pr = vctp32q((uint32_t)lanes);
           int32x4_t a = bias ? vldrwq_z_s32(bias + ch, pr) : vdupq_n_s32(0);
-          const int32x4_t offv = vdupq_n_s32(off);
-          for (kh = kh0; kh < kh1; kh++)
-            for (kw = kw0; kw < kw1; kw++) {
-              const int32x4_t xv = vaddq_s32(vldrbq_z_s32(xb + (o0 + kh * tap_h + kw * tap_w + ch), pr), offv);
-              a = vaddq_s32(a, vmulq_s32(xv, vldrhq_z_s32(wt + (kh * k_w + kw) * cw + ch, pr)));
+          if (inside) {
+            const int8_t *xr = xb + (o0 + ch);
+            const int16_t *wr = wt + ch;
+            for (kh = 0; kh < k_h; kh++, xr += tap_h) {
+              const int8_t *xt = xr;
+              for (kw = 0; kw < k_w; kw++, xt += tap_w, wr += cw) a = vaddq_s32(a, vmulq_s32(vldrbq_z_s32(xt, pr), vldrhq_z_s32(wr, pr)));
             }
+          } else {
+            const int32x4_t offv = vdupq_n_s32(off);
+            for (kh = kh0; kh < kh1; kh++)
+              for (kw = kw0; kw < kw1; kw++) {
+                const int32x4_t xv = vaddq_s32(vldrbq_z_s32(xb + (o0 + kh * tap_h + kw * tap_w + ch), pr), offv);
+                a = vaddq_s32(a, vmulq_s32(xv, vldrhq_z_s32(wt + (kh * k_w + kw) * cw + ch, pr)));
+              }
+          }
+          if (lanes == 4 && mode == QT_MODE_TFLITE) {
+            qt_out4_tfl_mve(a, &o, ch, out);
+            continue;
+          }
           vstrwq_s32(acc, a);
 #else
           for (j = 0; j < lanes; j++) {
@@ -204,7 +238,7 @@ void qt_dwconv_s8_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) 
           }
 #endif
           if (lanes == 4) {
-            qt_out4_mve(acc, &o, ch, out);
+            qt_out4_mve(acc[0], acc[1], acc[2], acc[3], &o, ch, out);
           } else {
             for (j = 0; j < lanes; j++) out[ch + j] = qt_out(acc[j], &o, ch + j);
           }
@@ -212,4 +246,9 @@ void qt_dwconv_s8_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) 
       }
     }
   }
+}
+
+void qt_dwconv_s8_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {
+  if (p->mode == QT_MODE_TFLITE) qt_dwconv_mve(p, in, out, QT_MODE_TFLITE);
+  else qt_dwconv_mve(p, in, out, QT_MODE_QTOOL);
 }

@@ -7,7 +7,8 @@ import { boards, cName, emitModel, targets } from '@qtool/codegen';
 import { buildFirmware, DeviceLink, launchQemu } from '@qtool/firmware';
 import { calibrate, loadArtifact, quantizeGraph } from '@qtool/quantizer';
 import { runInt } from '@qtool/sim';
-import { compileQuietly, corpusCases, int8Samples, optionsOf } from '../codegen/corpus-cases.js';
+import { loadPrepared } from '../../apps/qtool/src/model.js';
+import { compileQuietly, corpusCases, int8Samples, optionsOf, writeCalibration } from '../codegen/corpus-cases.js';
 import { floatSamples, int8Inputs, randomModel } from '../diff/random-models.js';
 import { corpus, requireCorpus } from '../support/corpus.js';
 
@@ -93,12 +94,19 @@ describe('fast kernels on the emulated boards equal the integer simulator', () =
     });
 
     const present = requireCorpus('fast kernels on the boards: corpus int8 models');
-    // TFLite rounding through every fast kernel: conv (im2col and 1x1), depthwise, fully-connected
-    for (const label of ['micro_speech', 'MLPerf IC', 'MLPerf VWW'])
-      (present ? it : it.skip)(`${board}: ${label} (keep-quant) x ${INPUTS} inputs, 0 mismatches`, { timeout: 5 * 60_000 }, async () => {
-        const c = corpusCases.find((x) => x.label === label && x.mode === 'keep-quant' && !x.options?.keepQuant)!;
+    // TFLite rounding through every fast kernel: conv (im2col and 1x1), depthwise, fully-connected; and one float
+    // model through our quantizer (qtool rounding, per-channel weight offsets) at full size
+    for (const [label, mode] of [['micro_speech', 'keep-quant'], ['MLPerf IC', 'keep-quant'], ['MLPerf VWW', 'keep-quant'], ['MNIST-8', 'ours']] as const)
+      (present ? it : it.skip)(`${board}: ${label} (${mode}) x ${INPUTS} inputs, 0 mismatches`, { timeout: 5 * 60_000 }, async () => {
+        const c = corpusCases.find((x) => x.label === label && x.mode === mode && !x.options?.keepQuant)!;
         const dir = join(work, `${board}-${label.replace(/\W+/g, '_')}`);
-        await compileQuietly(corpus(c.file), { ...optionsOf(c), output: dir, board });
+        mkdirSync(dir, { recursive: true });
+        const opts = optionsOf(c);
+        if (c.mode === 'ours') {
+          const input = loadPrepared(corpus(c.file)).graph;
+          Object.assign(opts, { calib: writeCalibration(c, dir, input.tensors.get(input.inputs[0]!)!.shape) });
+        }
+        await compileQuietly(corpus(c.file), { ...opts, output: dir, board });
         const g = loadArtifact(dir).graph;
         const inputs = int8Samples(c, g, INPUTS, 0xb0a4d).map((ins) => ins.map((x, k) => makeTensor('int8', g.tensors.get(g.inputs[k]!)!.shape, x)));
         const mismatches = await runOnBoard(board, { label, dir, graph: g, inputs });

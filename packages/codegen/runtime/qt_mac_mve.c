@@ -7,7 +7,7 @@
    Requantization four channels at a time: tflite's srdhm is VQRDMULH exactly (floor((a b + 2^30) / 2^31),
    saturating only at a = b = INT32_MIN), its rdivpot is VRSHL by -e after subtracting 1 from negative values
    (ties away from zero, as (v + 2^(e-1) - (v < 0)) >> e), and sat32(R + output_offset) is VQADD. qtool's
-   one-rounding requantization goes lane by lane through qt_rq_fast.
+   one-rounding requantization is VMULH then VRSHL where every shift of the four is <= -2 (else lane by lane).
    Off Arm (the host build of the tests) each vector operation is computed lane by lane in C. */
 #define QT_MAC_FAST_IMPL
 #include "qt_runtime.h"
@@ -60,16 +60,41 @@ QT_INLINE void qt_out4_tfl_mve(int32x4_t v, const qt_out_t *o, int32_t c, int8_t
 }
 #endif
 
+#if defined(__ARM_FEATURE_MVE)
+/* qtool's requantization of 4 lanes where every shift s <= -2 (r = 31 - s >= 33, the usual case): as qt_rq_fast,
+   (hi32(acc * m) + 2^(r-33)) >> (r - 32), which is VMULH then VRSHL by s + 1 (a rounding shift right by r - 32).
+   Returns 0 (nothing stored) when a lane has another shift: the caller goes lane by lane. */
+QT_INLINE int qt_out4_qt_mve(int32x4_t v, const qt_out_t *o, int32_t c, int8_t *y) {
+  int32x4_t m, sh;
+  if (o->per_channel) {
+    const int32x4x2_t r = vld2q_s32((const int32_t *)(const void *)&o->rq[c]);
+    m = r.val[0];
+    sh = r.val[1];
+  } else {
+    m = vdupq_n_s32(o->rq[0].multiplier);
+    sh = vdupq_n_s32(o->rq[0].shift);
+  }
+  if (vmaxvq_s32(INT32_MIN, sh) > -2) return 0;
+  v = vrshlq_s32(vmulhq_s32(v, m), vaddq_n_s32(sh, 1));
+  v = vqaddq_s32(v, vdupq_n_s32(o->offset));
+  v = vmaxq_s32(v, vdupq_n_s32(o->lo + o->offset));
+  v = vminq_s32(v, vdupq_n_s32(o->hi + o->offset));
+  vstrbq_s32(y + c, v);
+  return 1;
+}
+#endif
+
 QT_INLINE void qt_out4_mve(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const qt_out_t *o, int32_t c, int8_t *y) {
 #if defined(__ARM_FEATURE_MVE)
+  int32x4_t v = vdupq_n_s32(a0);
+  v = vsetq_lane_s32(a1, v, 1);
+  v = vsetq_lane_s32(a2, v, 2);
+  v = vsetq_lane_s32(a3, v, 3);
   if (o->mode == QT_MODE_TFLITE) {
-    int32x4_t v = vdupq_n_s32(a0);
-    v = vsetq_lane_s32(a1, v, 1);
-    v = vsetq_lane_s32(a2, v, 2);
-    v = vsetq_lane_s32(a3, v, 3);
     qt_out4_tfl_mve(v, o, c, y);
     return;
   }
+  if (qt_out4_qt_mve(v, o, c, y)) return;
 #endif
   y[c] = qt_out(a0, o, c);
   y[c + 1] = qt_out(a1, o, c + 1);
@@ -207,7 +232,14 @@ QT_INLINE void qt_dwconv_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t
 #if defined(__ARM_FEATURE_MVE)
           const mve_pred16_t pr = vctp32q((uint32_t)lanes);
           int32x4_t a = bias ? vldrwq_z_s32(bias + ch, pr) : vdupq_n_s32(0);
-          if (inside) {
+          if (inside && lanes == 4) { /* whole quads: no predication */
+            const int8_t *xr = xb + (o0 + ch);
+            const int16_t *wr = wt + ch;
+            for (kh = 0; kh < k_h; kh++, xr += tap_h) {
+              const int8_t *xt = xr;
+              for (kw = 0; kw < k_w; kw++, xt += tap_w, wr += cw) a = vaddq_s32(a, vmulq_s32(vldrbq_s32(xt), vldrhq_s32(wr)));
+            }
+          } else if (inside) {
             const int8_t *xr = xb + (o0 + ch);
             const int16_t *wr = wt + ch;
             for (kh = 0; kh < k_h; kh++, xr += tap_h) {
@@ -222,9 +254,12 @@ QT_INLINE void qt_dwconv_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t
                 a = vaddq_s32(a, vmulq_s32(xv, vldrhq_z_s32(wt + (kh * k_w + kw) * cw + ch, pr)));
               }
           }
-          if (lanes == 4 && mode == QT_MODE_TFLITE) {
-            qt_out4_tfl_mve(a, &o, ch, out);
-            continue;
+          if (lanes == 4) {
+            if (mode == QT_MODE_TFLITE) {
+              qt_out4_tfl_mve(a, &o, ch, out);
+              continue;
+            }
+            if (qt_out4_qt_mve(a, &o, ch, out)) continue;
           }
           vstrwq_s32(acc, a);
 #else

@@ -97,3 +97,14 @@ describe.each(MODELS.map(([l]) => l))('model image of %s', (label) => {
     expect(table.sort((a, b) => a - b)).toEqual(img.symbols.flatMap((s) => s.pointers.map((p) => s.offset + p.at)).sort((a, b) => a - b));
   }, 120_000);
 });
+
+describe('model image of a model compiled with --chain auto', () => {
+  it('is refused with QT500 naming the chained layers (the resident runtime has the portable kernels only)', async () => {
+    if (!withCorpus) throw new Error('MNIST-8 missing from the corpus');
+    const dir = join(tempDir('image-chain'), 'm');
+    const r = await qtool('compile', corpus('onnx-mnist8/model.onnx'), '--chain', 'auto', '-o', dir);
+    expect(r.code, r.err).toBe(0);
+    expect(loadArtifact(dir).graph.nodes.some((n) => n.op === 'mac_chain')).toBe(true);
+    expect(() => image(dir, 'cortex-m4')).toThrow(/QT500 model image: layer \d+ '[^']+' is a mac_chain.*portable kernels only/);
+  }, 120_000);
+});

@@ -1,6 +1,8 @@
 import { dtypeSize, fail, numel } from '@qtool/ir';
 import type { CType } from '../kernel.js';
 import { emitModel, runtimeDir, type EmitInput, type EmitObserver, type EmitResult } from '../emit.js';
+import { macEmitters } from '../kernels/mac.js';
+import { otherEmitters } from '../kernels/others.js';
 import { parseCalls, parseDeclarations, parseExpr, readRuntimeC, type CExpr, type RuntimeC, type StructLayout } from './ctext.js';
 import {
   BLOB_KERNELS,
@@ -156,6 +158,11 @@ export function emitModelImage(inp: Omit<EmitInput, 'observer'>): ModelImageBody
       layerCalls.push({ first, count: calls.length - first, output: out, bytes });
     },
   };
+  // ops outside the portable kernel families (e.g. mac_chain from --chain) have no kernel in the resident runtime
+  const portableOps = new Set([...macEmitters, ...otherEmitters].map((e) => e.op));
+  const foreign = inp.graph.nodes.map((n, i) => ({ n, i })).filter(({ n }) => !portableOps.has(n.op));
+  if (foreign.length)
+    fail('QT500', `model image: ${foreign.map(({ n, i }) => `layer ${i} '${n.name}' is a ${n.op}`).join('; ')}: the resident runtime runs the portable kernels only (compile without --chain for blob mode)`);
   const emitted = emitModel({ ...inp, target: { ...inp.target, kernels: 'portable' }, observer });
   const g = inp.graph;
   // the extent of each activation argument: the bytes of the layer's operand at that place in the plan

@@ -11,10 +11,12 @@ import { calibrate, formChains, loadArtifact, quantizeGraph } from '@qtool/quant
 import { runInt } from '@qtool/sim';
 import { floatSamples } from '../diff/random-models.js';
 import { repoRoot } from '../support/corpus.js';
-import { randomChainModel } from './chain-models.js';
+import { randomChainModel, tightChain } from './chain-models.js';
+import { INT32_MAX } from '@qtool/qmath';
 
 // Chains on an emulated Cortex-M4 (mps2-an386 under QEMU), no tolerance: the bundled example and MNIST-8
-// compiled by the CLI with --chain auto (4-bit weights, where whole networks chain), and random chain models,
+// compiled by the CLI with --chain auto (4-bit weights, where whole networks chain), random chain models and a
+// chain whose proven bound is exactly INT32_MAX (its all-127 input reaches it),
 // linked into the AOT firmware and driven over the serial link; every output equals the integer simulator's.
 // The tools are required (tools/setup-system.sh): a missing one fails the test, it is never skipped.
 
@@ -107,8 +109,16 @@ describe(`chains on ${BOARD} (QEMU)`, () => {
       bad.push(...res.bad.map((b) => `${m.description}: ${b}`));
       results.push(`random seed ${seed} (${r.chains.length} chain)`);
     }
+    // the chain whose proven bound is exactly INT32_MAX; all 127 is the input that reaches it
+    const tight = tightChain();
+    expect(tight.chains[0]!.bound).toBe(INT32_MAX);
+    const res = await onBoard(libraryCompile(tight.graph, 'tight'), tight.graph, 5);
+    compared += res.compared;
+    chains++;
+    bad.push(...res.bad.map((b) => `tight chain: ${b}`));
+    results.push('a chain at exactly INT32_MAX');
     console.log(`chains on ${BOARD}: ${results.join(', ')}; ${chains} chains, ${compared} inferences compared, ${bad.length} mismatches`);
     expect(bad).toEqual([]);
-    expect(compared).toBe(6 * (VECTORS + 3));
+    expect(compared).toBe(7 * (VECTORS + 3));
   });
 });

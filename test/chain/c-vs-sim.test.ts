@@ -7,7 +7,7 @@ import { calibrate, formChains, quantizeGraph, type Ranges } from '@qtool/quanti
 import { runInt } from '@qtool/sim';
 import { HostBuilder, runHost } from '../diff/c-build.js';
 import { floatSamples, int8Inputs, randomModel } from '../diff/random-models.js';
-import { randomChainModel } from './chain-models.js';
+import { randomChainModel, tightChain } from './chain-models.js';
 
 // Chains, simulator vs host C, no tolerance: random models built from chain material (and the differential
 // suite's own random models), quantized, chained with --chain auto's rewrite, emitted, built and run on random
@@ -85,37 +85,7 @@ describe('chains: generated C equals the integer simulator', () => {
   });
 
   it('a chain whose proven bound is exactly INT32_MAX: the adversarial input reaches it, C equals the simulator', () => {
-    // x [1, 2] in [0, 1] (x' in [0, 255]) -> fc 130 x [1, 0] + ReLU (acc1 <= 65025) -> fc [1 x 129, 0] + bias:
-    // acc2 = bias + 255 * 129 * 65025 at x = [127, 127]; the bias is tuned until the bound is exactly the limit
-    const build = (b2: number) => {
-      const g = emptyGraph('tight');
-      const t = (name: string, shape: number[]) => g.tensors.set(name, { name, dtype: 'float32', shape });
-      const c = (name: string, shape: number[], data: number[]) => {
-        g.initializers.set(name, makeTensor('float32', shape, Float32Array.from(data)));
-        t(name, shape);
-      };
-      t('x', [1, 2]);
-      t('h', []);
-      t('y', []);
-      c('w1', [130, 2], Array.from({ length: 260 }, (_, i) => (i % 2 ? 0 : 1)));
-      c('w2', [1, 130], Array.from({ length: 130 }, (_, i) => (i === 129 ? 0 : 1)));
-      c('b2', [1], [b2]);
-      g.inputs.push('x');
-      g.outputs.push('y');
-      g.nodes.push({ name: 'fc1', op: 'fully_connected', inputs: ['x', 'w1', ''], outputs: ['h'], attrs: { actMin: 0 } });
-      g.nodes.push({ name: 'fc2', op: 'fully_connected', inputs: ['h', 'w2', 'b2'], outputs: ['y'], attrs: {} });
-      inferShapes(g);
-      const ranges: Ranges = new Map([['x', { min: 0, max: 1 }], ['h', { min: 0, max: 1 }], ['y', { min: -1, max: 140 }]]);
-      const opts: QuantizeOptions = { mode: 'qtool', bits: 8, granularity: 'tensor', anchor: 'min', rounding: 'offset' };
-      return formChains(quantizeGraph(g, ranges, opts), g, opts, ranges);
-    };
-    const slack = INT32_MAX - 255 * 129 * 65025;
-    let b2 = slack / 16581375;
-    let r = build(b2);
-    for (let i = 0; i < 4 && r.chains[0]?.bound !== INT32_MAX; i++) {
-      b2 += (INT32_MAX - (r.chains[0]?.bound ?? INT32_MAX + 1)) / 16581375;
-      r = build(b2);
-    }
+    const r = tightChain();
     expect(r.chains[0]!.bound).toBe(INT32_MAX);
     const q = r.graph;
     const x = (a: number, b: number) => [makeTensor('int8', [1, 2], Int8Array.from([a, b]))];

@@ -1,5 +1,7 @@
 import { emptyGraph, makeTensor, numel, type Graph } from '@qtool/ir';
 import { inferShapes, type QuantizeOptions } from '@qtool/ops';
+import { INT32_MAX } from '@qtool/qmath';
+import { formChains, quantizeGraph, type ChainResult, type Ranges } from '@qtool/quantizer';
 import { rng, type Rand } from '../diff/random-models.js';
 
 // Random models made of what chains are made of: conv (plain, depthwise, grouped; strides, dilations, padding;
@@ -88,4 +90,43 @@ export function randomChainModel(seed: number): ChainModel {
     rounding: pick(r, ['offset', 'shifted'] as const),
   };
   return { graph: g, options, description: `chain seed ${seed}: input [${inShape}] ${ops.join(' > ')}; ${JSON.stringify(options)}` };
+}
+
+/**
+ * A chain whose proven bound is exactly INT32_MAX, reached by the input [127, 127]: x [1, 2] in [0, 1] (x' in
+ * [0, 255]) -> fc 130 x [1, 0] + ReLU (acc1 <= 255 * 255 = 65025) -> fc [1 x 129, 0] + bias, so acc2 = bias +
+ * 255 * 129 * 65025 at x = [127, 127]; the float bias is tuned until the bound is the limit. The output scale
+ * keeps INT32_MAX * s (about 129.5) inside the int8 range.
+ */
+export function tightChain(): ChainResult {
+  const build = (b2: number) => {
+    const g = emptyGraph('tight');
+    const t = (name: string, shape: number[]) => g.tensors.set(name, { name, dtype: 'float32', shape });
+    const c = (name: string, shape: number[], data: number[]) => {
+      g.initializers.set(name, makeTensor('float32', shape, Float32Array.from(data)));
+      t(name, shape);
+    };
+    t('x', [1, 2]);
+    t('h', []);
+    t('y', []);
+    c('w1', [130, 2], Array.from({ length: 260 }, (_, i) => (i % 2 ? 0 : 1)));
+    c('w2', [1, 130], Array.from({ length: 130 }, (_, i) => (i === 129 ? 0 : 1)));
+    c('b2', [1], [b2]);
+    g.inputs.push('x');
+    g.outputs.push('y');
+    g.nodes.push({ name: 'fc1', op: 'fully_connected', inputs: ['x', 'w1', ''], outputs: ['h'], attrs: { actMin: 0 } });
+    g.nodes.push({ name: 'fc2', op: 'fully_connected', inputs: ['h', 'w2', 'b2'], outputs: ['y'], attrs: {} });
+    inferShapes(g);
+    const ranges: Ranges = new Map([['x', { min: 0, max: 1 }], ['h', { min: 0, max: 1 }], ['y', { min: -1, max: 140 }]]);
+    const opts: QuantizeOptions = { mode: 'qtool', bits: 8, granularity: 'tensor', anchor: 'min', rounding: 'offset' };
+    return formChains(quantizeGraph(g, ranges, opts), g, opts, ranges);
+  };
+  const unit = 16581375; // 1 / (s_x * s_w1 * s_w2) = 255^3
+  let b2 = (INT32_MAX - 255 * 129 * 65025) / unit;
+  let r = build(b2);
+  for (let i = 0; i < 4 && r.chains[0]?.bound !== INT32_MAX; i++) {
+    b2 += (INT32_MAX - (r.chains[0]?.bound ?? INT32_MAX + 1)) / unit;
+    r = build(b2);
+  }
+  return r;
 }

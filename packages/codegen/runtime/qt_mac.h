@@ -84,6 +84,23 @@ void qt_matmul_s8(const qt_matmul_params_t *p, const int8_t *a, const int8_t *b,
    same sum. The requantization and the output clamp are qt_mac.c's, unchanged.
    Off Arm (the host build of the tests) the DSP and MVE instructions are computed by portable C twins. */
 
+/* A requantization multiplier prepared at compile time for the fast kernels (packages/codegen/src/kernels/
+   mac_fast.ts): where sh >= 0, R(acc, m, shift) = hi32(acc * m + K) >> sh with K = (k_hi[s] : k_lo[s]), s = 1
+   for acc < 0, else 0 (one SMLAL and one shift). tflite, shift < 0, e = -shift: srdhm then rdivpot is
+   floor((acc m + 2^30 + 2^(30+e) - [acc < 0] 2^31) / 2^(31+e)), sh = e - 1 (nested floors; [v < 0] of srdhm's
+   v may be taken as [acc < 0]: they differ only where v = 0, which rounds to 0 either way). qtool, r = 31 -
+   shift >= 32: floor((acc m + 2^(r-1)) / 2^r), K = 2^(r-1) for both signs, sh = r - 32. sh = -1: neither;
+   the kernels call qt_rq(mode, acc, m, shift). */
+typedef struct {
+  int32_t m, shift, sh;
+  uint32_t k_lo0;
+  int32_t k_hi0;
+  uint32_t k_lo1;
+  int32_t k_hi1;
+  int32_t unused;
+} qt_rqf_t;
+typedef char qt_rqf_t_is_32_bytes[sizeof(qt_rqf_t) == 32 ? 1 : -1];
+
 /* One output pixel's dot products: x [k] int8 -> y [n] int8. */
 typedef struct {
   int32_t k;                     /* dot length */
@@ -92,6 +109,7 @@ typedef struct {
   const int32_t *bias;           /* [n] folded bias fbias (never NULL) */
   const int32_t *cw;             /* [n] per-channel weight offset cw, or NULL when every cw is 0 */
   const qt_requant_t *requant;   /* [n] when per_channel_requant, else [1] */
+  const qt_rqf_t *rqf;           /* the same multipliers prepared (qt_rqf_t), [n] or [1]; NULL for Helium */
   int32_t per_channel_requant;
   int32_t mode;                  /* QT_MODE_QTOOL or QT_MODE_TFLITE */
   int32_t output_offset;         /* zero point of the output: added after requantization */
@@ -128,6 +146,7 @@ typedef struct {
   const int32_t *bias;           /* [c], or NULL: the bias where a window crosses the padding (x' summed) */
   const int32_t *fbias;          /* [c] bias + input_offset * sum_taps adj (mod 2^32): a window inside the input (x summed) */
   const qt_requant_t *requant;
+  const qt_rqf_t *rqf;
   int32_t per_channel_requant;
   int32_t mode;
   int32_t output_offset;
@@ -183,12 +202,14 @@ QT_INLINE int32_t qt_rq_fast(int32_t mode, int32_t acc, int32_t m, int32_t shift
    params pointer would be read again after every store. */
 typedef struct {
   const qt_requant_t *rq;
+  const qt_rqf_t *rqf;
   int32_t per_channel, mode, lo, hi, offset;
 } qt_out_t;
 
 QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {
   qt_out_t o;
   o.rq = g->requant;
+  o.rqf = g->rqf;
   o.per_channel = g->per_channel_requant;
   o.mode = g->mode;
   o.offset = g->output_offset;
@@ -198,8 +219,20 @@ QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {
 }
 
 QT_INLINE int8_t qt_out(int32_t acc, const qt_out_t *o, int32_t c) {
+#if defined(QT_MAC_NO_RQF) /* a family that requantizes in vectors (Helium) emits no prepared multipliers */
   const qt_requant_t *rq = &o->rq[o->per_channel ? c : 0];
   const int32_t r = qt_rq_fast(o->mode, acc, rq->multiplier, rq->shift);
+#else
+  const qt_rqf_t *q = &o->rqf[o->per_channel ? c : 0];
+  int32_t r;
+  if (q->sh >= 0) {
+    const int neg = acc < 0;
+    const uint64_t k = ((uint64_t)(uint32_t)(neg ? q->k_hi1 : q->k_hi0) << 32) | (neg ? q->k_lo1 : q->k_lo0);
+    r = (int32_t)((int64_t)((uint64_t)((int64_t)acc * q->m) + k) >> 32) >> q->sh;
+  } else {
+    r = qt_rq_other(o->mode, acc, q->m, q->shift);
+  }
+#endif
   return (int8_t)(qt_clamp(r, o->lo, o->hi) + o->offset);
 }
 

@@ -169,24 +169,56 @@ static void qt_gemm_row_dsp_qt(const qt_gemm_s8_t *g, const int16_t *x16, const 
 typedef void (*qt_gemm_row_fn)(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y);
 
 /* scratch: the widened column (2 k bytes, 8-byte aligned), then for an im2col conv the int8 column (k bytes). */
+/* The widened im2col column straight from the input when in_c % 4 == 0 (every run of taps is whole groups of 4,
+   so widening run by run is widening the column); padded cells are the widened pad value. */
+static void qt_im2col16_dsp(const qt_conv_fast_t *p, const int8_t *xb, int32_t oh, int32_t ow, int16_t *x16) {
+  const int32_t ih0 = oh * p->stride_h - p->pad_top;
+  const int32_t iw0 = ow * p->stride_w - p->pad_left;
+  const int32_t in_c = p->in_c, row_len = p->k_w * in_c;
+  const uint32_t pad = ((uint32_t)p->pad_value & 0xffffu) | ((uint32_t)p->pad_value << 16);
+  int32_t kh, kw, i;
+  for (kh = 0; kh < p->k_h; kh++, x16 += row_len) {
+    const int32_t ih = ih0 + kh * p->dil_h;
+    const int8_t *xr;
+    if (ih < 0 || ih >= p->in_h) {
+      for (i = 0; i < row_len; i += 2) qt_st32(x16 + i, pad);
+      continue;
+    }
+    xr = xb + ih * p->in_w * in_c;
+    if (p->dil_w == 1 && iw0 >= 0 && iw0 + p->k_w <= p->in_w) {
+      qt_widen_dsp(xr + iw0 * in_c, row_len, x16); /* the whole row of taps is one run of the input */
+      continue;
+    }
+    for (kw = 0; kw < p->k_w; kw++) {
+      const int32_t iw = iw0 + kw * p->dil_w;
+      if (iw < 0 || iw >= p->in_w)
+        for (i = 0; i < in_c; i += 2) qt_st32(x16 + kw * in_c + i, pad);
+      else qt_widen_dsp(xr + iw * in_c, in_c, x16 + kw * in_c);
+    }
+  }
+}
+
+/* scratch: the widened column (2 k bytes, 8-byte aligned), then for an im2col conv with in_c % 4 != 0 the int8
+   column (k bytes). */
 void qt_conv_s8_dsp(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8_t *scratch) {
   const int32_t in_img = p->in_h * p->in_w * p->in_c;
   int16_t *x16 = (int16_t *)(void *)scratch;
   int8_t *col8 = scratch + 2 * ((p->g.k + 3) & ~3);
+  const int whole = (p->in_c & 3) == 0;
   const qt_gemm_row_fn row = p->g.mode == QT_MODE_TFLITE ? qt_gemm_row_dsp_tfl : qt_gemm_row_dsp_qt;
   int32_t b, oh, ow;
   for (b = 0; b < p->batches; b++) {
     const int8_t *xb = in + b * in_img;
     for (oh = 0; oh < p->out_h; oh++)
       for (ow = 0; ow < p->out_w; ow++, out += p->g.n) {
-        const int8_t *col;
         if (p->direct) {
-          col = xb + ((oh * p->stride_h) * p->in_w + ow * p->stride_w) * p->in_c;
+          qt_widen_dsp(xb + ((oh * p->stride_h) * p->in_w + ow * p->stride_w) * p->in_c, p->g.k, x16);
+        } else if (whole) {
+          qt_im2col16_dsp(p, xb, oh, ow, x16);
         } else {
           qt_im2col(p, xb, oh, ow, col8);
-          col = col8;
+          qt_widen_dsp(col8, p->g.k, x16);
         }
-        qt_widen_dsp(col, p->g.k, x16);
         row(&p->g, x16, NULL, out);
       }
   }
@@ -208,7 +240,7 @@ QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t
   const int32_t c = p->c, c4 = c & ~3, cw = (c + 3) & ~3;
   const int32_t row = p->in_w * c, tap_w = p->dil_w * c, tap_h = p->dil_h * row;
   const uint32_t io2 = ((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16);
-  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max };
+  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->rqf, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max };
   const int16_t *wt = p->w;
   const int32_t k_h = p->k_h, k_w = p->k_w, in_off = p->input_offset;
   const int32_t *pbias = p->bias, *fbias = p->fbias;

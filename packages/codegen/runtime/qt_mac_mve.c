@@ -10,6 +10,7 @@
    one-rounding requantization is VMULH then VRSHL where every shift of the four is <= -2 (else lane by lane).
    Off Arm (the host build of the tests) each vector operation is computed lane by lane in C. */
 #define QT_MAC_FAST_IMPL
+#define QT_MAC_NO_RQF
 #include "qt_runtime.h"
 
 #if defined(__ARM_FEATURE_MVE)
@@ -208,7 +209,7 @@ void qt_fc_s8_mve(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8
 QT_INLINE void qt_dwconv_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out, int32_t mode) {
   const int32_t c = p->c, cw = (c + 3) & ~3;
   const int32_t row = p->in_w * c, tap_w = p->dil_w * c, tap_h = p->dil_h * row;
-  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max };
+  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->rqf, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max };
   qt_out_t o = qt_out_of(&g);
   const int16_t *wt = p->w;
   const int32_t k_h = p->k_h, k_w = p->k_w, in_off = p->input_offset;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { targets } from '../src/target.js';
-import { dspGemmLayout, mveGemmLayout } from '../src/kernels/mac_fast.js';
+import { dspGemmLayout, mveGemmLayout, rqfRecords } from '../src/kernels/mac_fast.js';
 import { buildHost, requireCommand, runExe, STRICT, tempDir } from './cc.js';
 
 // The pieces of the fast MAC kernels (runtime/qt_mac_dsp.c, qt_mac_mve.c, helpers in qt_mac.h) that can be held
@@ -48,6 +48,57 @@ int main(void) {
     expect(out.slice(0, -1)).toEqual([]);
     expect(bad).toBe(0);
     expect(n).toBeGreaterThan(24_000_000);
+  });
+});
+
+describe('prepared multipliers (qt_rqf_t, rqfRecords) through qt_out equal qt_rq', () => {
+  it('both modes, every shift, random multipliers, 2^20 accumulators each incl. the edges', { timeout: 120_000 }, () => {
+    requireCommand('cc');
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed);
+    const cases: { mode: 'qtool' | 'tflite'; m: number; shift: number }[] = [];
+    for (const mode of ['qtool', 'tflite'] as const)
+      for (let shift = -31; shift <= 30; shift++)
+        for (const m of [0, 2 ** 30, 2 ** 31 - 1, 2 ** 30 + (rnd() % 2 ** 30), 2 ** 30 + (rnd() % 2 ** 30)])
+          if (!(mode === 'qtool' && 31 - shift > 62)) cases.push({ mode, m, shift });
+    const records = cases.map((c) => rqfRecords([{ multiplier: c.m, shift: c.shift }], c.mode)[0]);
+    const main = `#define QT_MAC_FAST_IMPL
+#include "qt_runtime.h"
+#include <stdio.h>
+static const qt_rqf_t rqf[${cases.length}] = { ${records.join(', ')} };
+static const int32_t modes[${cases.length}] = { ${cases.map((c) => (c.mode === 'tflite' ? 1 : 0)).join(', ')} };
+static uint64_t s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+  long bad = 0, n = 0, fast = 0;
+  int c, i;
+  for (c = 0; c < ${cases.length}; c++) {
+    const qt_requant_t rq = { rqf[c].m, rqf[c].shift };
+    qt_out_t o;
+    o.rq = &rq; o.rqf = &rqf[c]; o.per_channel = 0; o.mode = modes[c]; o.offset = 0; o.lo = -128; o.hi = 127;
+    if (rqf[c].sh >= 0) fast++;
+    for (i = 0; i < (1 << 20); i++) {
+      int32_t x = (int32_t)rnd(), want, got;
+      if (i % 3 == 0) x >>= (rnd() % 31);
+      if (i < 4) x = i == 0 ? INT32_MIN : i == 1 ? INT32_MAX : i == 2 ? 0 : -1;
+      want = qt_clamp(qt_sat32((int64_t)qt_rq(modes[c], x, rq.multiplier, rq.shift)), -128, 127);
+      got = qt_out(x, &o, 0);
+      n++;
+      if (want != got && bad++ < 5) printf("mode %d m %d shift %d x %d: qt_rq %d, qt_out %d\\n", modes[c], rq.multiplier, rq.shift, x, want, got);
+    }
+  }
+  printf("%ld %ld %ld\\n", n, bad, fast);
+  return 0;
+}
+`;
+    const exe = buildHost(tempDir('rqf'), { 'main.c': main }, 'main.c', [RUNTIME]);
+    const out = runExe(exe, new Uint8Array()).toString().trim().split('\n');
+    const [n, bad, fast] = out.at(-1)!.split(' ').map(Number);
+    expect(out.slice(0, -1)).toEqual([]);
+    expect(bad).toBe(0);
+    expect(n).toBe(cases.length * 2 ** 20);
+    // the prepared path takes every negative shift (the usual case: M < 1/2), qt_rq the others
+    expect(fast).toBe(cases.filter((c) => c.shift < 0).length);
   });
 });
 

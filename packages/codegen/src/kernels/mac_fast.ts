@@ -1,6 +1,6 @@
 import { adjustedWeights, type RoundingMode, type WeightQuant } from '@qtool/ops';
 import type { FixedMultiplier } from '@qtool/qmath';
-import type { EmitContext } from '../kernel.js';
+import { cInt, type EmitContext } from '../kernel.js';
 import type { Target } from '../target.js';
 import { cStruct, emitRequant, type CField } from './mac_common.js';
 
@@ -27,6 +27,31 @@ interface OutputParams {
   outputOffset: number;
   inputOffset: number;
   multipliers: FixedMultiplier[];
+}
+
+/**
+ * The prepared multipliers of the fast kernels (qt_rqf_t, runtime/qt_mac.h): R(acc) = hi32(acc * m + K) >> sh,
+ * K chosen by the sign of acc; sh = -1 where neither contract's shift allows it (the kernel calls qt_rq).
+ */
+export function rqfRecords(multipliers: FixedMultiplier[], mode: RoundingMode): string[] {
+  const u32 = (v: bigint) => Number(BigInt.asUintN(32, v));
+  const i32 = (v: bigint) => Number(BigInt.asIntN(32, v));
+  return multipliers.map(({ multiplier: m, shift }) => {
+    let sh = -1;
+    let kPos = 0n;
+    let kNeg = 0n;
+    if (mode === 'tflite' && shift < 0) {
+      const e = BigInt(-shift);
+      kPos = (1n << 30n) + (1n << (30n + e)); // 2^30 (srdhm's nudge) + 2^(e-1) * 2^31 (rdivpot's half)
+      kNeg = kPos - (1n << 31n); // rdivpot's -1 for negative values, times 2^31
+      sh = -shift - 1;
+    } else if (mode === 'qtool' && 31 - shift >= 32) {
+      kPos = kNeg = 1n << BigInt(31 - shift - 1);
+      sh = 31 - shift - 32;
+    }
+    const f = [m, shift, sh, u32(kPos), i32(kPos >> 32n), u32(kNeg), i32(kNeg >> 32n), 0];
+    return `{ ${f.map(cInt).join(', ')} }`;
+  });
 }
 
 /** Adjusted weights as rows [n][k] (weights [n, ...] with k values an output channel). */
@@ -108,6 +133,8 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
   }
   const fb = ctx.constArray('fbias', 'int32_t', fbias);
   const rq = emitRequant(ctx, p.multipliers, n);
+  // prepared multipliers for the scalar requantization of the DSP kernels; Helium requantizes in vectors
+  const rqf = family === 'dsp' ? ctx.constRecords('rqf', 'qt_rqf_t', 32, rqfRecords(p.multipliers, p.mode)) : 'NULL';
   const fields: CField[] = [
     ['k', k],
     ['n', n],
@@ -115,6 +142,7 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
     ['bias', fb, 'bias + input_offset * sum adj, mod 2^32'],
     ['cw', cwName],
     ['requant', rq],
+    ['rqf', rqf, 'the same, prepared: hi32(acc * m + K) >> sh'],
     ['per_channel_requant', p.multipliers.length > 1 ? 1 : 0],
     ['mode', p.mode === 'tflite' ? 'QT_MODE_TFLITE' : 'QT_MODE_QTOOL'],
     ['output_offset', p.outputOffset],
@@ -221,6 +249,7 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
   });
   const fb = ctx.constArray('fbias', 'int32_t', fbias);
   const rq = emitRequant(ctx, p.multipliers, c);
+  const rqf = family === 'dsp' ? ctx.constRecords('rqf', 'qt_rqf_t', 32, rqfRecords(p.multipliers, p.mode)) : 'NULL';
   ctx.declare(
     cStruct('qt_dwconv_fast_t', `${prefix}_fp`, [
       ...geom,
@@ -240,6 +269,7 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
       ['bias', b, 'a window crossing the padding'],
       ['fbias', fb, 'a window inside the input: bias + input_offset * sum adj'],
       ['requant', rq],
+      ['rqf', rqf],
       ['per_channel_requant', p.multipliers.length > 1 ? 1 : 0],
       ['mode', p.mode === 'tflite' ? 'QT_MODE_TFLITE' : 'QT_MODE_QTOOL'],
       ['output_offset', p.outputOffset],

@@ -156,10 +156,12 @@ typedef struct {
 void qt_conv_s8_dsp(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
 void qt_fc_s8_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch);
 void qt_dwconv_s8_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out);
+void qt_dwconv_s8_dsp_3x3(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out); /* k_h = k_w = 3 */
 
 void qt_conv_s8_mve(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
 void qt_fc_s8_mve(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch);
 void qt_dwconv_s8_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out);
+void qt_dwconv_s8_mve_3x3(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out); /* k_h = k_w = 3 */
 
 /* Helpers of the fast kernels (static inline), compiled only where a fast kernel file defines QT_MAC_FAST_IMPL. */
 #ifdef QT_MAC_FAST_IMPL

@@ -236,13 +236,13 @@ void qt_fc_s8_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8
    pixel; SMLABB / SMLATT accumulate each lane into its own channel. A window inside the input sums w * x from the
    folded bias (fbias); a window crossing the padding skips the padded taps (x' = 0) and sums w * x' (SADD16 of
    the input offset, x' in [-255, 255]) from the plain bias. */
-QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out, int32_t mode) {
+QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out, int32_t mode, int32_t k_h, int32_t k_w) {
   const int32_t c = p->c, c4 = c & ~3, cw = (c + 3) & ~3;
   const int32_t row = p->in_w * c, tap_w = p->dil_w * c, tap_h = p->dil_h * row;
   const uint32_t io2 = ((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16);
   const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->rqf, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max };
   const int16_t *wt = p->w;
-  const int32_t k_h = p->k_h, k_w = p->k_w, in_off = p->input_offset;
+  const int32_t in_off = p->input_offset;
   const int32_t *pbias = p->bias, *fbias = p->fbias;
   qt_out_t o = qt_out_of(&g);
   int32_t b, oh, ow, ch, kh, kw;
@@ -308,6 +308,12 @@ QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t
 }
 
 void qt_dwconv_s8_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {
-  if (p->mode == QT_MODE_TFLITE) qt_dwconv_dsp(p, in, out, QT_MODE_TFLITE);
-  else qt_dwconv_dsp(p, in, out, QT_MODE_QTOOL);
+  if (p->mode == QT_MODE_TFLITE) qt_dwconv_dsp(p, in, out, QT_MODE_TFLITE, p->k_h, p->k_w);
+  else qt_dwconv_dsp(p, in, out, QT_MODE_QTOOL, p->k_h, p->k_w);
+}
+
+/* The 3x3 depthwise conv (MobileNets): the window a constant, so its tap loops unroll. */
+void qt_dwconv_s8_dsp_3x3(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {
+  if (p->mode == QT_MODE_TFLITE) qt_dwconv_dsp(p, in, out, QT_MODE_TFLITE, 3, 3);
+  else qt_dwconv_dsp(p, in, out, QT_MODE_QTOOL, 3, 3);
 }

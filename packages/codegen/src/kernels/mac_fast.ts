@@ -277,5 +277,7 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
       ['act_max', p.clampHi],
     ]),
   );
-  return `qt_dwconv_s8_${family}(&${prefix}_fp, ${inPtr}, ${outPtr}); /* ${describe} */`;
+  // specialised by kernel size: the 3x3 window of the MobileNets as a constant
+  const fn = g.kH === 3 && g.kW === 3 ? `qt_dwconv_s8_${family}_3x3` : `qt_dwconv_s8_${family}`;
+  return `${fn}(&${prefix}_fp, ${inPtr}, ${outPtr}); /* ${describe} */`;
 }

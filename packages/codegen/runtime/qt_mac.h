@@ -206,6 +206,7 @@ typedef struct {
   const qt_requant_t *rq;
   const qt_rqf_t *rqf;
   int32_t per_channel, mode, lo, hi, offset;
+  int32_t full; /* the clamp is the whole int8 range: clamp(sat32(R + offset)) is QT_SAT8_ADD(R, offset) */
 } qt_out_t;
 
 QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {
@@ -216,6 +217,7 @@ QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {
   o.mode = g->mode;
   o.offset = g->output_offset;
   o.lo = g->act_min - g->output_offset;
+  o.full = g->act_min == -128 && g->act_max == 127;
   o.hi = g->act_max - g->output_offset;
   return o;
 }
@@ -234,6 +236,9 @@ QT_INLINE int8_t qt_out(int32_t acc, const qt_out_t *o, int32_t c) {
   } else {
     r = qt_rq_other(o->mode, acc, q->m, q->shift);
   }
+#endif
+#if defined(QT_SAT8_ADD)
+  if (o->full) return (int8_t)QT_SAT8_ADD(r, o->offset);
 #endif
   return (int8_t)(qt_clamp(r, o->lo, o->hi) + o->offset);
 }

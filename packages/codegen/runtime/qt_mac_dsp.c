@@ -8,6 +8,10 @@
    4 input bytes (bytes 0 and 2, then 1 and 3 rotated), so one SMLAD takes two taps. Then the k % 4 last taps,
    [tap][channel of the block], padded with a 0 to an even count (the next block stays word aligned). */
 #define QT_MAC_FAST_IMPL
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#define QT_SAT8_ADD(r, off) __ssat(__qadd((r), (off)), 8) /* = clamp(sat32(r + off), -128, 127) */
+#endif
 #include "qt_runtime.h"
 
 #if defined(__ARM_FEATURE_DSP)
@@ -86,11 +90,14 @@ static void qt_widen_dsp(const int8_t *x, int32_t k, int16_t *x16) {
 /* y[c] for every output channel c of one pixel. x16: the widened column (qt_widen_dsp), or NULL to widen the
    int8 x8 on the fly (fully_connected: one pass over the row per block of 4 channels, no scratch). Blocks of 4
    channels: per 4 taps one LDRD of the column (or LDR + 2 SXTB16), one LDRD and two SMLAD per channel. */
-QT_INLINE void qt_gemm_row_dsp(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y, int32_t mode) {
+QT_INLINE void qt_gemm_row_dsp(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y, int32_t mode,
+                                int32_t per_channel, int32_t full) {
   const int32_t k4 = g->k >> 2, kt = g->k & 3, n = g->n;
   const int32_t *bias = g->bias;
   qt_out_t o = qt_out_of(g);
   o.mode = mode;
+  o.per_channel = per_channel;
+  o.full = full;
   const int16_t *w = (const int16_t *)g->w;
   int32_t c = 0, i, j;
   for (; c + 4 <= n; c += 4) {
@@ -159,14 +166,28 @@ QT_INLINE void qt_gemm_row_dsp(const qt_gemm_s8_t *g, const int16_t *x16, const 
   }
 }
 
-/* The row with the rounding contract a constant (the mode tests fold away), chosen once per layer. */
-static void qt_gemm_row_dsp_tfl(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y) {
-  qt_gemm_row_dsp(g, x16, x8, y, QT_MODE_TFLITE);
-}
-static void qt_gemm_row_dsp_qt(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y) {
-  qt_gemm_row_dsp(g, x16, x8, y, QT_MODE_QTOOL);
-}
+/* The row with the rounding contract, per-channel multipliers and a whole-int8 clamp as constants (their tests
+   fold away), chosen once per layer. */
+#define QT_ROW_DSP(name, mode, pc, full)                                                                   \
+  static void name(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y) {               \
+    qt_gemm_row_dsp(g, x16, x8, y, mode, pc, full);                                                         \
+  }
+QT_ROW_DSP(qt_row_dsp_t00, QT_MODE_TFLITE, 0, 0)
+QT_ROW_DSP(qt_row_dsp_t01, QT_MODE_TFLITE, 0, 1)
+QT_ROW_DSP(qt_row_dsp_t10, QT_MODE_TFLITE, 1, 0)
+QT_ROW_DSP(qt_row_dsp_t11, QT_MODE_TFLITE, 1, 1)
+QT_ROW_DSP(qt_row_dsp_q00, QT_MODE_QTOOL, 0, 0)
+QT_ROW_DSP(qt_row_dsp_q01, QT_MODE_QTOOL, 0, 1)
+QT_ROW_DSP(qt_row_dsp_q10, QT_MODE_QTOOL, 1, 0)
+QT_ROW_DSP(qt_row_dsp_q11, QT_MODE_QTOOL, 1, 1)
 typedef void (*qt_gemm_row_fn)(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y);
+
+static qt_gemm_row_fn qt_row_dsp_of(const qt_gemm_s8_t *g) {
+  static const qt_gemm_row_fn rows[8] = { qt_row_dsp_q00, qt_row_dsp_q01, qt_row_dsp_q10, qt_row_dsp_q11,
+                                          qt_row_dsp_t00, qt_row_dsp_t01, qt_row_dsp_t10, qt_row_dsp_t11 };
+  const int full = g->act_min == -128 && g->act_max == 127;
+  return rows[(g->mode == QT_MODE_TFLITE ? 4 : 0) + (g->per_channel_requant ? 2 : 0) + (full ? 1 : 0)];
+}
 
 /* scratch: the widened column (2 k bytes, 8-byte aligned), then for an im2col conv the int8 column (k bytes). */
 /* The widened im2col column straight from the input when in_c % 4 == 0 (every run of taps is whole groups of 4,
@@ -205,7 +226,7 @@ void qt_conv_s8_dsp(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8
   int16_t *x16 = (int16_t *)(void *)scratch;
   int8_t *col8 = scratch + 2 * ((p->g.k + 3) & ~3);
   const int whole = (p->in_c & 3) == 0;
-  const qt_gemm_row_fn row = p->g.mode == QT_MODE_TFLITE ? qt_gemm_row_dsp_tfl : qt_gemm_row_dsp_qt;
+  const qt_gemm_row_fn row = qt_row_dsp_of(&p->g);
   int32_t b, oh, ow;
   for (b = 0; b < p->batches; b++) {
     const int8_t *xb = in + b * in_img;
@@ -226,7 +247,7 @@ void qt_conv_s8_dsp(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8
 
 /* No scratch: each row is widened on the fly (a row is read once per block of 4 output channels). */
 void qt_fc_s8_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch) {
-  const qt_gemm_row_fn row = g->mode == QT_MODE_TFLITE ? qt_gemm_row_dsp_tfl : qt_gemm_row_dsp_qt;
+  const qt_gemm_row_fn row = qt_row_dsp_of(g);
   int32_t b;
   (void)scratch;
   for (b = 0; b < batches; b++) row(g, NULL, in + b * g->k, out + b * g->n);

@@ -257,7 +257,8 @@ void qt_fc_s8_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8
    pixel; SMLABB / SMLATT accumulate each lane into its own channel. A window inside the input sums w * x from the
    folded bias (fbias); a window crossing the padding skips the padded taps (x' = 0) and sums w * x' (SADD16 of
    the input offset, x' in [-255, 255]) from the plain bias. */
-QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out, int32_t mode, int32_t k_h, int32_t k_w) {
+QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out, int32_t mode, int32_t k_h, int32_t k_w,
+                              int32_t per_channel, int32_t full) {
   const int32_t c = p->c, c4 = c & ~3, cw = (c + 3) & ~3;
   const int32_t row = p->in_w * c, tap_w = p->dil_w * c, tap_h = p->dil_h * row;
   const uint32_t io2 = ((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16);
@@ -268,6 +269,8 @@ QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t
   qt_out_t o = qt_out_of(&g);
   int32_t b, oh, ow, ch, kh, kw;
   o.mode = mode;
+  o.per_channel = per_channel;
+  o.full = full;
   for (b = 0; b < p->batches; b++) {
     const int8_t *xb = in + b * p->in_h * row;
     for (oh = 0; oh < p->out_h; oh++) {
@@ -329,12 +332,28 @@ QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t
 }
 
 void qt_dwconv_s8_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {
-  if (p->mode == QT_MODE_TFLITE) qt_dwconv_dsp(p, in, out, QT_MODE_TFLITE, p->k_h, p->k_w);
-  else qt_dwconv_dsp(p, in, out, QT_MODE_QTOOL, p->k_h, p->k_w);
+  const int32_t full = p->act_min == -128 && p->act_max == 127;
+  if (p->mode == QT_MODE_TFLITE) qt_dwconv_dsp(p, in, out, QT_MODE_TFLITE, p->k_h, p->k_w, p->per_channel_requant, full);
+  else qt_dwconv_dsp(p, in, out, QT_MODE_QTOOL, p->k_h, p->k_w, p->per_channel_requant, full);
 }
 
-/* The 3x3 depthwise conv (MobileNets): the window a constant, so its tap loops unroll. */
+/* The 3x3 depthwise conv (MobileNets): the window a constant, so its tap loops unroll; and, as the gemm rows,
+   the rounding contract, per-channel multipliers and a whole-int8 clamp as constants. */
+#define QT_DW3_DSP(name, mode, pc, full) \
+  static void name(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) { qt_dwconv_dsp(p, in, out, mode, 3, 3, pc, full); }
+QT_DW3_DSP(qt_dw3_dsp_t00, QT_MODE_TFLITE, 0, 0)
+QT_DW3_DSP(qt_dw3_dsp_t01, QT_MODE_TFLITE, 0, 1)
+QT_DW3_DSP(qt_dw3_dsp_t10, QT_MODE_TFLITE, 1, 0)
+QT_DW3_DSP(qt_dw3_dsp_t11, QT_MODE_TFLITE, 1, 1)
+QT_DW3_DSP(qt_dw3_dsp_q00, QT_MODE_QTOOL, 0, 0)
+QT_DW3_DSP(qt_dw3_dsp_q01, QT_MODE_QTOOL, 0, 1)
+QT_DW3_DSP(qt_dw3_dsp_q10, QT_MODE_QTOOL, 1, 0)
+QT_DW3_DSP(qt_dw3_dsp_q11, QT_MODE_QTOOL, 1, 1)
+
 void qt_dwconv_s8_dsp_3x3(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {
-  if (p->mode == QT_MODE_TFLITE) qt_dwconv_dsp(p, in, out, QT_MODE_TFLITE, 3, 3);
-  else qt_dwconv_dsp(p, in, out, QT_MODE_QTOOL, 3, 3);
+  typedef void (*dw_fn)(const qt_dwconv_fast_t *, const int8_t *, int8_t *);
+  static const dw_fn fns[8] = { qt_dw3_dsp_q00, qt_dw3_dsp_q01, qt_dw3_dsp_q10, qt_dw3_dsp_q11,
+                                qt_dw3_dsp_t00, qt_dw3_dsp_t01, qt_dw3_dsp_t10, qt_dw3_dsp_t11 };
+  const int full = p->act_min == -128 && p->act_max == 127;
+  fns[(p->mode == QT_MODE_TFLITE ? 4 : 0) + (p->per_channel_requant ? 2 : 0) + (full ? 1 : 0)](p, in, out);
 }

@@ -182,11 +182,20 @@ QT_ROW_DSP(qt_row_dsp_q10, QT_MODE_QTOOL, 1, 0)
 QT_ROW_DSP(qt_row_dsp_q11, QT_MODE_QTOOL, 1, 1)
 typedef void (*qt_gemm_row_fn)(const qt_gemm_s8_t *g, const int16_t *x16, const int8_t *x8, int8_t *y);
 
+/* (a switch, not a table: a table of pointers is read-only data that a --gc-sections link drops when unused,
+   and the flash figures of report.json count every .rodata byte of the objects) */
 static qt_gemm_row_fn qt_row_dsp_of(const qt_gemm_s8_t *g) {
-  static const qt_gemm_row_fn rows[8] = { qt_row_dsp_q00, qt_row_dsp_q01, qt_row_dsp_q10, qt_row_dsp_q11,
-                                          qt_row_dsp_t00, qt_row_dsp_t01, qt_row_dsp_t10, qt_row_dsp_t11 };
   const int full = g->act_min == -128 && g->act_max == 127;
-  return rows[(g->mode == QT_MODE_TFLITE ? 4 : 0) + (g->per_channel_requant ? 2 : 0) + (full ? 1 : 0)];
+  switch ((g->mode == QT_MODE_TFLITE ? 4 : 0) + (g->per_channel_requant ? 2 : 0) + (full ? 1 : 0)) {
+    case 0: return qt_row_dsp_q00;
+    case 1: return qt_row_dsp_q01;
+    case 2: return qt_row_dsp_q10;
+    case 3: return qt_row_dsp_q11;
+    case 4: return qt_row_dsp_t00;
+    case 5: return qt_row_dsp_t01;
+    case 6: return qt_row_dsp_t10;
+    default: return qt_row_dsp_t11;
+  }
 }
 
 /* scratch: the widened column (2 k bytes, 8-byte aligned), then for an im2col conv the int8 column (k bytes). */
@@ -351,9 +360,15 @@ QT_DW3_DSP(qt_dw3_dsp_q10, QT_MODE_QTOOL, 1, 0)
 QT_DW3_DSP(qt_dw3_dsp_q11, QT_MODE_QTOOL, 1, 1)
 
 void qt_dwconv_s8_dsp_3x3(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {
-  typedef void (*dw_fn)(const qt_dwconv_fast_t *, const int8_t *, int8_t *);
-  static const dw_fn fns[8] = { qt_dw3_dsp_q00, qt_dw3_dsp_q01, qt_dw3_dsp_q10, qt_dw3_dsp_q11,
-                                qt_dw3_dsp_t00, qt_dw3_dsp_t01, qt_dw3_dsp_t10, qt_dw3_dsp_t11 };
   const int full = p->act_min == -128 && p->act_max == 127;
-  fns[(p->mode == QT_MODE_TFLITE ? 4 : 0) + (p->per_channel_requant ? 2 : 0) + (full ? 1 : 0)](p, in, out);
+  switch ((p->mode == QT_MODE_TFLITE ? 4 : 0) + (p->per_channel_requant ? 2 : 0) + (full ? 1 : 0)) {
+    case 0: qt_dw3_dsp_q00(p, in, out); break;
+    case 1: qt_dw3_dsp_q01(p, in, out); break;
+    case 2: qt_dw3_dsp_q10(p, in, out); break;
+    case 3: qt_dw3_dsp_q11(p, in, out); break;
+    case 4: qt_dw3_dsp_t00(p, in, out); break;
+    case 5: qt_dw3_dsp_t01(p, in, out); break;
+    case 6: qt_dw3_dsp_t10(p, in, out); break;
+    default: qt_dw3_dsp_t11(p, in, out); break;
+  }
 }

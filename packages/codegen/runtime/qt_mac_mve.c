@@ -11,10 +11,6 @@
    Off Arm (the host build of the tests) each vector operation is computed lane by lane in C. */
 #define QT_MAC_FAST_IMPL
 #define QT_MAC_NO_RQF
-#if defined(__ARM_FEATURE_DSP)
-#include <arm_acle.h>
-#define QT_SAT8_ADD(r, off) __ssat(__qadd((r), (off)), 8) /* = clamp(sat32(r + off), -128, 127) */
-#endif
 #include "qt_runtime.h"
 
 #if defined(__ARM_FEATURE_MVE)

@@ -1,9 +1,13 @@
 import type { AddParams, MulParams } from '@qtool/ops';
+import { mulByQuantizedMultiplierTflite, requant } from '@qtool/qmath';
+import type { Target } from '../target.js';
+import { fastFamily } from './mac_fast.js';
 import type { EmitContext, KernelEmitter } from '../kernel.js';
 import { checkRank, cInline, cMode, codegenError, declareStruct, dims, mergeAxes, paramsOf, shapeOf, stridesOf, type CValue } from './others_common.js';
 
 // add, sub, mul: runtime/qt_elementwise.c (qt_add_s8, qt_sub_s8, qt_mul_s8), NumPy broadcasting with the
-// per-axis strides of both operands as constants.
+// per-axis strides of both operands as constants. add / sub without broadcasting on the fast targets:
+// runtime/qt_elementwise_{dsp,mve}.c (qt_add_s8_dsp / _mve), the input requantizations tabulated here.
 
 /** The broadcast walk of Y = f(A, B): output shape and each operand's step per output axis (0 where it broadcasts). */
 export function broadcastWalk(ctx: EmitContext): [string, CValue][] {
@@ -37,12 +41,52 @@ function comment(ctx: EmitContext): string {
   return `/* ${a} ${ctx.node.op} ${b} -> ${dims(shapeOf(ctx, ctx.node.outputs[0]))} */`;
 }
 
+/** The 256 values of R((x + offset) * 2^leftShift, m, s), x = -128..127, negated for sub's second operand. */
+export function addInputTable(p: AddParams, which: 1 | 2): Int32Array {
+  const R = p.mode === 'tflite' ? mulByQuantizedMultiplierTflite : requant;
+  const [offset, m, s] = which === 1 ? [p.input1Offset, p.input1Multiplier, p.input1Shift] : [p.input2Offset, p.input2Multiplier, p.input2Shift];
+  const sign = which === 2 ? p.sign : 1;
+  const t = new Int32Array(256);
+  for (let x = -128; x < 128; x++) t[x + 128] = sign * R((x + offset) * 2 ** p.leftShift, m, s);
+  return t;
+}
+
+/** The fast kernel's family for this layer: a fast target and no broadcasting (both operands the output's shape). */
+function fastAdd(ctx: EmitContext): 'dsp' | 'mve' | undefined {
+  const f = fastFamily(ctx.target);
+  if (!f) return undefined;
+  const y = shapeOf(ctx, ctx.node.outputs[0]);
+  const same = (s: number[]) => s.length === y.length && s.every((d, i) => d === y[i]);
+  return same(shapeOf(ctx, ctx.node.inputs[0])) && same(shapeOf(ctx, ctx.node.inputs[1])) ? f : undefined;
+}
+
 function addSubEmitter(op: 'add' | 'sub'): KernelEmitter {
   return {
     op,
-    sources: () => ['qt_elementwise.c'],
+    sources: (_node, target: Target) => {
+      const f = fastFamily(target);
+      return f ? ['qt_elementwise.c', `qt_elementwise_${f}.c`] : ['qt_elementwise.c'];
+    },
     emit(ctx) {
       const p = paramsOf<AddParams>(ctx.node);
+      const fam = fastAdd(ctx);
+      if (fam) {
+        const [x1, x2] = ctx.node.inputs;
+        const t1 = ctx.constArray('t1', 'int32_t', addInputTable(p, 1));
+        const t2 = ctx.constArray('t2', 'int32_t', addInputTable(p, 2));
+        const name = declareStruct(ctx, 'qt_add_fast_t', '', [
+          ['size', shapeOf(ctx, ctx.node.outputs[0]).reduce((a, b) => a * b, 1)],
+          ['mode', cMode(p.mode)],
+          ['t1', t1],
+          ['t2', t2],
+          ['output_multiplier', p.outputMultiplier],
+          ['output_shift', p.outputShift],
+          ['output_offset', p.outputOffset],
+          ['act_min', p.outMin],
+          ['act_max', p.outMax],
+        ]);
+        return `qt_add_s8_${fam}(&${name}, ${ctx.ptr(x1!)}, ${ctx.ptr(x2!)}, ${ctx.ptr(ctx.node.outputs[0]!)}); ${comment(ctx)}`;
+      }
       const name = declareStruct(ctx, 'qt_add_params_t', '', [
         ['bc', bcText(ctx)],
         ['mode', cMode(p.mode)],

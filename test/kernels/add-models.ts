@@ -61,7 +61,7 @@ export function randomAddModel(seed: number): AddModel {
     const ins = i === 0 ? (r() < 0.5 || broadcast ? ['a', 'b'] : ['b', 'a']) : [v, 'a'];
     const out = `t${i}`;
     const a = pick(r, ['none', 'relu', 'relu6'] as const);
-    const attrs = a === 'relu' ? { actMin: 0 } : a === 'relu6' ? { actMin: 0, actMax: 6 } : {};
+    const attrs: Record<string, number> = a === 'relu' ? { actMin: 0 } : a === 'relu6' ? { actMin: 0, actMax: 6 } : {};
     g.nodes.push({ name: `${op}_${i}`, op, inputs: ins, outputs: [out], attrs });
     g.tensors.set(out, { name: out, dtype: 'float32', shape: [] });
     inferShapes(g);

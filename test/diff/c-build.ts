@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { runtimeDir } from '@qtool/codegen';
+import { numel, type Graph, type Tensor } from '@qtool/ir';
+import { runInt } from '@qtool/sim';
 
 // Builds generated models for the host quickly: the runtime is compiled once into a static library; each model
 // compiles only its own source and host_main.c against it. Flags are the product's strict ones.
@@ -37,4 +40,32 @@ export class HostBuilder {
 
 export function runHost(exe: string, input: Uint8Array): Uint8Array {
   return new Uint8Array(execFileSync(exe, [], { input, maxBuffer: 1 << 28 }));
+}
+
+/**
+ * Runs a host build on int8 samples (all of a sample's inputs back to back on stdin, as host_main reads them) and
+ * compares every output byte with the integer simulator: the differential check the random-model suites share.
+ * Returns one line per differing output (naming the model, sample, output and first element) and the count of
+ * outputs compared.
+ */
+export function compareHostWithSim(description: string, q: Graph, exe: string, samples: Tensor[][]): { mismatches: string[]; compared: number } {
+  const stdin = new Uint8Array(samples.flatMap((ins) => ins.flatMap((x) => Array.from(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength)))));
+  const got = runHost(exe, stdin);
+  const outBytes = q.outputs.reduce((s, o) => s + numel(q.tensors.get(o)!.shape), 0);
+  expect(got.length).toBe(outBytes * samples.length);
+  const mismatches: string[] = [];
+  let compared = 0;
+  samples.forEach((ins, s) => {
+    const sim = runInt(q, new Map(q.inputs.map((n, k) => [n, ins[k]!])));
+    let off = s * outBytes;
+    for (const o of q.outputs) {
+      const want = sim.get(o)!.data as Int8Array;
+      const have = new Int8Array(got.buffer, got.byteOffset + off, want.length);
+      const bad = want.findIndex((v, i) => v !== have[i]);
+      if (bad >= 0) mismatches.push(`${description}: input ${s}, output '${o}' element ${bad}: C ${have[bad]} vs sim ${want[bad]}`);
+      off += want.length;
+      compared++;
+    }
+  });
+  return { mismatches, compared };
 }

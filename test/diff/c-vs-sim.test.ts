@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { numel, type Tensor } from '@qtool/ir';
 import { cName, emitModel, targets } from '@qtool/codegen';
 import { calibrate, quantizeGraph } from '@qtool/quantizer';
-import { runInt } from '@qtool/sim';
-import { HostBuilder, runHost } from './c-build.js';
+import { compareHostWithSim, HostBuilder } from './c-build.js';
 import { floatSamples, int8Inputs, randomModel } from './random-models.js';
 
 // Differential testing, no tolerance: random models (op sequences, shapes, strides, padding, 2-8 bit weights,
@@ -31,22 +29,9 @@ describe('generated C equals the integer simulator on random models', () => {
         continue;
       }
       const inputs = int8Inputs(q, seed * 7919, INPUTS);
-      const stdin = new Uint8Array(inputs.flatMap((ins) => ins.flatMap((t) => Array.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)))));
-      const got = runHost(exe, stdin);
-      const outBytes = q.outputs.reduce((s, o) => s + numel(q.tensors.get(o)!.shape), 0);
-      expect(got.length).toBe(outBytes * INPUTS);
-      inputs.forEach((ins, s) => {
-        const sim = runInt(q, new Map(q.inputs.map((n, k) => [n, ins[k] as Tensor])));
-        let off = s * outBytes;
-        for (const o of q.outputs) {
-          const want = sim.get(o)!.data as Int8Array;
-          const have = new Int8Array(got.buffer, got.byteOffset + off, want.length);
-          const bad = want.findIndex((v, i) => v !== have[i]);
-          if (bad >= 0) mismatches.push(`${m.description}: input ${s}, output '${o}' element ${bad}: C ${have[bad]} vs sim ${want[bad]}`);
-          off += want.length;
-          compared++;
-        }
-      });
+      const r = compareHostWithSim(m.description, q, exe, inputs);
+      mismatches.push(...r.mismatches);
+      compared += r.compared;
     }
     console.log(`differential: ${MODELS} random models, ${compared} outputs compared, ${mismatches.length} mismatches`);
     expect(mismatches).toEqual([]);

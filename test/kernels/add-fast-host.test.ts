@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { numel, type Tensor } from '@qtool/ir';
 import { cName, emitModel, targets, type TargetName } from '@qtool/codegen';
-import { runInt } from '@qtool/sim';
-import { HostBuilder, runHost } from '../diff/c-build.js';
+import { compareHostWithSim, HostBuilder } from '../diff/c-build.js';
 import { int8Inputs } from '../diff/random-models.js';
 import { randomAddModel } from './add-models.js';
 
@@ -39,21 +37,8 @@ describe('fast add / sub (host twins) equal the integer simulator on random shap
           continue;
         }
         const inputs = int8Inputs(q, seed * 7919, INPUTS);
-        const stdin = new Uint8Array(inputs.flatMap((ins) => ins.flatMap((x) => Array.from(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength)))));
-        const got = runHost(exe, stdin);
-        const outBytes = q.outputs.reduce((s, o) => s + numel(q.tensors.get(o)!.shape), 0);
-        expect(got.length).toBe(outBytes * INPUTS);
-        inputs.forEach((ins, s) => {
-          const sim = runInt(q, new Map(q.inputs.map((nm, k) => [nm, ins[k] as Tensor])));
-          let off = s * outBytes;
-          for (const o of q.outputs) {
-            const want = sim.get(o)!.data as Int8Array;
-            const have = new Int8Array(got.buffer, got.byteOffset + off, want.length);
-            const bad = want.findIndex((v, i) => v !== have[i]);
-            if (bad >= 0) mismatches.push(`${m.description}: input ${s}, output '${o}' element ${bad}: C ${have[bad]} vs sim ${want[bad]}`);
-            off += want.length;
-          }
-        });
+        const r = compareHostWithSim(m.description, q, exe, inputs);
+        mismatches.push(...r.mismatches);
       }
       console.log(`${t}: ${MODELS} random add / sub models, ${fast} layers on qt_add_s8_${fam}, ${mismatches.length} mismatches`);
       expect(fast).toBeGreaterThan(MODELS);

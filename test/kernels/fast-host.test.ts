@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { numel, type Tensor } from '@qtool/ir';
 import { cName, emitModel, targets, type TargetName } from '@qtool/codegen';
 import { calibrate, quantizeGraph } from '@qtool/quantizer';
-import { runInt } from '@qtool/sim';
-import { HostBuilder, runHost } from '../diff/c-build.js';
+import { compareHostWithSim, HostBuilder } from '../diff/c-build.js';
 import { floatSamples, int8Inputs, randomModel } from '../diff/random-models.js';
 
 // The fast kernels' layouts and algebra on the host: random models (test/diff/random-models.ts) emitted for the
@@ -36,22 +34,9 @@ describe('fast kernels (host twins of the instructions) equal the integer simula
           continue;
         }
         const inputs = int8Inputs(q, seed * 7919, INPUTS);
-        const stdin = new Uint8Array(inputs.flatMap((ins) => ins.flatMap((x) => Array.from(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength)))));
-        const got = runHost(exe, stdin);
-        const outBytes = q.outputs.reduce((s, o) => s + numel(q.tensors.get(o)!.shape), 0);
-        expect(got.length).toBe(outBytes * INPUTS);
-        inputs.forEach((ins, s) => {
-          const sim = runInt(q, new Map(q.inputs.map((n, k) => [n, ins[k] as Tensor])));
-          let off = s * outBytes;
-          for (const o of q.outputs) {
-            const want = sim.get(o)!.data as Int8Array;
-            const have = new Int8Array(got.buffer, got.byteOffset + off, want.length);
-            const bad = want.findIndex((v, i) => v !== have[i]);
-            if (bad >= 0) mismatches.push(`${m.description}: input ${s}, output '${o}' element ${bad}: C ${have[bad]} vs sim ${want[bad]}`);
-            off += want.length;
-            compared++;
-          }
-        });
+        const r = compareHostWithSim(m.description, q, exe, inputs);
+        mismatches.push(...r.mismatches);
+        compared += r.compared;
       }
       console.log(`${t}: ${MODELS} random models, ${fastLayers} layers on the fast kernels, ${compared} outputs compared, ${mismatches.length} mismatches`);
       expect(fastLayers).toBeGreaterThan(MODELS / 2);

@@ -169,3 +169,43 @@ export function int8Inputs(g: Graph, seed: number, count: number): Tensor[][] {
     return makeTensor('int8', t.shape, Int8Array.from({ length: numel(t.shape) }, () => Math.floor(r() * 256) - 128));
   }));
 }
+
+/**
+ * A random model for the Winograd F(2x2, 3x3) conv of the Cortex-M4 (runtime/qt_mac_dsp_impl.h): one or two 3x3
+ * stride-1 convs on inputs whose channels are a multiple of 4 (what the kernel takes), odd and even sizes (partial
+ * output tiles), pads 0..2 on each side, output channels across the kernel's chunk of 16 and its tails, then maybe
+ * a fully-connected head; quantizer options as randomModel's.
+ */
+export function randomWinogradModel(seed: number): RandomModel {
+  const r = rng(seed * 7 + 3);
+  const b = new Builder(r, `wino${seed}`);
+  const shape = [1, int(r, 2, 9), int(r, 2, 9), pick(r, [4, 8, 12, 16, 20] as const)];
+  b.g.inputs.push('x');
+  b.g.tensors.set('x', { name: 'x', dtype: 'float32', shape });
+  let v = 'x';
+  const layers = int(r, 1, 2);
+  const ops: string[] = [];
+  for (let i = 0; i < layers; i++) {
+    const [, h, w, c] = b.shape(v) as [number, number, number, number];
+    let pads = [int(r, 0, 2), int(r, 0, 2), int(r, 0, 2), int(r, 0, 2)];
+    if (h + pads[0]! + pads[2]! < 4 || w + pads[1]! + pads[3]! < 4) pads = [2, 2, 2, 2];
+    const cout = pick(r, [4, 8, 16, 20, 24, 36, 3] as const);
+    const bias = r() < 0.8 ? b.randomInit([cout], 0.3) : '';
+    v = b.node('conv', [v, b.randomInit([cout, 3, 3, c], 0.5), bias], { strides: [1, 1], dilations: [1, 1], pads, groups: 1, ...act(r) });
+    ops.push(`conv3x3 ${c}->${cout} p${pads.join(',')}`);
+  }
+  if (r() < 0.5) {
+    const n = numel(b.shape(v));
+    const flat = b.node('reshape', [v], { shape: [1, n] });
+    v = b.node('fully_connected', [flat, b.randomInit([4, n], 0.3), b.randomInit([4], 0.2)]);
+    ops.push('fc');
+  }
+  b.g.outputs.push(v);
+  const options: Partial<QuantizeOptions> = {
+    bits: int(r, 2, 8),
+    anchor: pick(r, ['min', 'max'] as const),
+    granularity: pick(r, ['tensor', 'channel'] as const),
+    rounding: pick(r, ['offset', 'shifted'] as const),
+  };
+  return { graph: b.g, options, description: `wino seed ${seed}: input [${shape}] ${ops.join(' > ')}; ${JSON.stringify(options)}` };
+}

@@ -34,7 +34,7 @@ describe('fast add / sub on the emulated boards equal the integer simulator', ()
         const q = m.graph;
         const name = cName(`add${seed}`);
         const emitted = emitModel({ graph: q, name, target, tool: 'qtool-test', sourceFile: `add${seed}`, sourceSha256: '0'.repeat(64), options: '{}' });
-        const n = (emitted.files.get(`${name}.c`)!.match(new RegExp(`qt_add_s8_${family[board]}\\(`, 'g')) ?? []).length;
+        const n = (emitted.files.get(`${name}.c`)!.match(new RegExp(`qt_add_spec_${family[board]}\\(`, 'g')) ?? []).length;
         if (n === 0) continue; // broadcasting: the portable kernel, held by the other tests
         taken++;
         fast += n;
@@ -66,7 +66,7 @@ describe('fast add / sub on the emulated boards equal the integer simulator', ()
           await qemu.stop();
         }
       }
-      console.log(`${board}: ${MODELS} random add / sub models, ${fast} layers on qt_add_s8_${family[board]}, modes ${[...modes].join(' ')}, ${bad.length} mismatches`);
+      console.log(`${board}: ${MODELS} random add / sub models, ${fast} layers on qt_add_spec_${family[board]}, modes ${[...modes].join(' ')}, ${bad.length} mismatches`);
       expect(fast).toBeGreaterThanOrEqual(MODELS);
       expect(modes).toEqual(new Set(['qtool', 'tflite']));
       expect(bad).toEqual([]);

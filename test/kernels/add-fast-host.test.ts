@@ -26,7 +26,7 @@ describe('fast add / sub (host twins) equal the integer simulator on random shap
         const name = cName(`add${seed}`);
         const emitted = emitModel({ graph: q, name, target: targets[t], tool: 'qtool-test', sourceFile: `add${seed}`, sourceSha256: '0'.repeat(64), options: '{}' });
         const c = emitted.files.get(`${name}.c`)!;
-        const n = (c.match(new RegExp(`qt_add_s8_${fam}\\(`, 'g')) ?? []).length;
+        const n = (c.match(new RegExp(`qt_add_spec_${fam}\\(`, 'g')) ?? []).length;
         fast += n;
         if (n > 0) for (const md of m.description.split('; ')[1]!.split(', ')) modes.add(md);
         let exe: string;
@@ -40,7 +40,7 @@ describe('fast add / sub (host twins) equal the integer simulator on random shap
         const r = compareHostWithSim(m.description, q, exe, inputs);
         mismatches.push(...r.mismatches);
       }
-      console.log(`${t}: ${MODELS} random add / sub models, ${fast} layers on qt_add_s8_${fam}, ${mismatches.length} mismatches`);
+      console.log(`${t}: ${MODELS} random add / sub models, ${fast} layers on qt_add_spec_${fam}, ${mismatches.length} mismatches`);
       expect(fast).toBeGreaterThan(MODELS);
       expect(modes).toEqual(new Set(['qtool', 'tflite']));
       expect(mismatches).toEqual([]);

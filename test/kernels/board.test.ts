@@ -81,7 +81,7 @@ describe('fast kernels on the emulated boards equal the integer simulator', () =
         const name = cName(`rand${seed}`);
         const emitted = emitModel({ graph: q, name, target, tool: 'qtool-test', sourceFile: `rand${seed}`, sourceSha256: '0'.repeat(64), options: JSON.stringify(m.options) });
         const c = emitted.files.get(`${name}.c`)!;
-        fast += (c.match(new RegExp(`qt_(conv|fc|dwconv)_s8_${kernelFamily[board]}(_3x3)?\\(`, 'g')) ?? []).length;
+        fast += (c.match(new RegExp(`qt_(conv|fc|dwconv|wino)_spec_${kernelFamily[board]}\\(`, 'g')) ?? []).length;
         const dir = join(work, `${board}-rand${seed}`);
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });

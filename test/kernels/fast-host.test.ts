@@ -25,7 +25,7 @@ describe('fast kernels (host twins of the instructions) equal the integer simula
         const q = quantizeGraph(m.graph, calibrate(m.graph, floatSamples(m.graph, seed, 4)), m.options);
         const name = cName(`rand${seed}`);
         const emitted = emitModel({ graph: q, name, target: targets[t], tool: 'qtool-test', sourceFile: `rand${seed}`, sourceSha256: '0'.repeat(64), options: JSON.stringify(m.options) });
-        fastLayers += (emitted.files.get(`${name}.c`)!.match(/qt_(conv|fc|dwconv)_s8_(dsp|mve)(_3x3)?\(/g) ?? []).length;
+        fastLayers += (emitted.files.get(`${name}.c`)!.match(/qt_(conv|fc|dwconv|wino)_spec_(dsp|mve)\(/g) ?? []).length;
         let exe: string;
         try {
           exe = builder.build(`m${seed}`, emitted.files, name);

@@ -59,13 +59,15 @@ typedef struct {
    operands contiguous and of the output's size (no broadcasting). The input requantizations depend on one int8
    value each, so the emitter (packages/codegen/src/kernels/binary.ts) tabulates them with the simulator's own R:
    t1[x + 128] = R((x + input1_offset) * 2^left_shift, M1, s1), t2[x + 128] = +-R((x + input2_offset) * 2^20, M2, s2)
-   (negated for sub; |R| < 2^29); then y = clamp(R(t1[x1 + 128] + t2[x2 + 128], Mo, so) + output_offset). */
+   (negated for sub; |R| < 2^29); then y = clamp(R(t1[x1 + 128] + t2[x2 + 128], Mo, so) + output_offset). The
+   DSP kernel's tables are indexed by the byte as uint8 instead: t[(uint8_t)x] (entries 128..255 are x < 0). */
 typedef struct {
   int32_t size;                /* elements */
   int32_t mode;
   const int32_t *t1, *t2;      /* [256] each */
   int32_t output_multiplier, output_shift, output_offset;
   int32_t act_min, act_max;
+  int32_t small;               /* 1: max |t1| + max |t2| < 2^30 */
 } qt_add_fast_t;
 
 void qt_add_s8_dsp(const qt_add_fast_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);

@@ -114,6 +114,7 @@ typedef struct {
   int32_t mode;                  /* QT_MODE_QTOOL or QT_MODE_TFLITE */
   int32_t output_offset;         /* zero point of the output: added after requantization */
   int32_t act_min, act_max;      /* output clamp, within [-128, 127] */
+  int32_t rqf_fast;              /* 1: every rqf has sh >= 0 (the kernels skip the test per output) */
 } qt_gemm_s8_t;
 
 /* conv with groups = 1 (NHWC): each output pixel's im2col column (k_h * k_w * in_c bytes, padded cells =
@@ -142,7 +143,9 @@ typedef struct {
   int32_t dil_h, dil_w;
   int32_t pad_top, pad_left;
   int32_t input_offset;          /* -zero point of the input: added to every input value */
-  const int16_t *w;              /* adjusted weights [k_h * k_w][(c + 3) & ~3] (DSP: each quad of channels ordered 0, 2, 1, 3) */
+  const int16_t *w;              /* adjusted weights: DSP [quad of channels][k_h * k_w][4], a whole quad ordered 0, 2, 1, 3 (the
+                                    last, partial one 0, 1, 2 and zeros); Helium [k_h * k_w][(c + 3) & ~3] */
+  const int16_t *wc;             /* Helium: the same [c][taps rounded up to 8, zero padded] for the gather path, or NULL */
   const int32_t *bias;           /* [c], or NULL: the bias where a window crosses the padding (x' summed) */
   const int32_t *fbias;          /* [c] bias + input_offset * sum_taps adj (mod 2^32): a window inside the input (x summed) */
   const qt_requant_t *requant;
@@ -151,7 +154,26 @@ typedef struct {
   int32_t mode;
   int32_t output_offset;
   int32_t act_min, act_max;
+  int32_t rqf_fast;              /* as qt_gemm_s8_t's */
 } qt_dwconv_fast_t;
+
+/* 3x3 conv, stride 1, dilation 1, groups 1, in_c % 4 == 0, by Winograd F(2x2, 3x3) (Cortex-M4 DSP): output tiles
+   of 2x2 pixels from 4x4 input tiles d (x' = x + input_offset, 0 outside the input), V = B^T d B per input channel,
+   M[p] = U'[p] V[p] summed over the input channels for each of the 16 positions p (a gemm row of int16 values),
+   4 Y = A^T M A, acc = bias + Y (the division by 4 exact: the emitter proves |4 Y| < 2^31 for any input, and
+   U' = (2G) g (2G)^T is 4 G g G^T in integers). Every sum modulo 2^32, as the direct kernels'. 2.25x fewer
+   multiplications than the direct conv. B^T, G, A^T: packages/codegen/src/kernels/mac_fast.ts (winogradWeights). */
+typedef struct {
+  int32_t batches;
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w;
+  int32_t pad_top, pad_left;
+  int32_t input_offset;
+  qt_gemm_s8_t g;                /* k = in_c, n = out_c; w = U' [16 positions][the DSP gemm layout of n x k], bias = the plain bias */
+} qt_wino_fast_t;
+
+/* The output channels a Winograd tile computes at a time (its M scratch: 16 x QT_WINO_CHUNK int32). */
+#define QT_WINO_CHUNK 16
 
 void qt_conv_s8_dsp(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
 void qt_fc_s8_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch);
@@ -163,8 +185,13 @@ void qt_fc_s8_mve(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8
 void qt_dwconv_s8_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out);
 void qt_dwconv_s8_mve_3x3(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out); /* k_h = k_w = 3 */
 
-/* Helpers of the fast kernels (static inline), compiled only where a fast kernel file defines QT_MAC_FAST_IMPL. */
-#ifdef QT_MAC_FAST_IMPL
+#endif /* QT_MAC_H */
+
+/* Helpers of the fast kernels (static inline), compiled only where a fast kernel file (qt_mac_dsp_impl.h,
+   qt_mac_mve_impl.h) defines QT_MAC_FAST_IMPL and includes this header again: outside the QT_MAC_H guard, so
+   a model source that included qt_runtime.h first still gets them. */
+#if defined(QT_MAC_FAST_IMPL) && !defined(QT_MAC_FAST_HELPERS)
+#define QT_MAC_FAST_HELPERS
 /* R(acc, m, s) of the mode, the same integer as qt_rq (qt_math.h) in fewer instructions on the common shifts:
    - qtool, r = 31 - s >= 32: (acc * m + 2^(r-1)) >> r = (hi32(acc * m) + 2^(r-33)) >> (r - 32) for r > 32 (the
      added power of two has no low word), (acc * m + 2^31) >> 32 for r = 32; |acc * m| < 2^62, so no saturation;
@@ -175,11 +202,15 @@ void qt_dwconv_s8_mve_3x3(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *o
 #if defined(__GNUC__) || defined(__clang__)
 #define QT_INLINE static inline __attribute__((always_inline))
 #define QT_NOINLINE static __attribute__((noinline))
+#define QT_UNUSED __attribute__((unused))
+#define QT_UNROLL _Pragma("GCC unroll 16") /* a loop whose count is a constant of the specialised layer */
 #else
 #define QT_INLINE static inline
 #define QT_NOINLINE static
+#define QT_UNUSED
+#define QT_UNROLL
 #endif
-QT_NOINLINE int32_t qt_rq_other(int32_t mode, int32_t acc, int32_t m, int32_t shift) { return qt_rq(mode, acc, m, shift); }
+QT_NOINLINE QT_UNUSED int32_t qt_rq_other(int32_t mode, int32_t acc, int32_t m, int32_t shift) { return qt_rq(mode, acc, m, shift); }
 QT_INLINE int32_t qt_rq_fast(int32_t mode, int32_t acc, int32_t m, int32_t shift) {
   if (mode == QT_MODE_TFLITE) {
     if (shift < 0) {
@@ -207,6 +238,7 @@ typedef struct {
   const qt_rqf_t *rqf;
   int32_t per_channel, mode, lo, hi, offset;
   int32_t full; /* the clamp is the whole int8 range: clamp(sat32(R + offset)) is QT_SAT8_ADD(R, offset) */
+  int32_t fast; /* every prepared multiplier has sh >= 0 */
 } qt_out_t;
 
 QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {
@@ -219,6 +251,7 @@ QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {
   o.lo = g->act_min - g->output_offset;
   o.full = g->act_min == -128 && g->act_max == 127;
   o.hi = g->act_max - g->output_offset;
+  o.fast = g->rqf_fast;
   return o;
 }
 
@@ -229,8 +262,8 @@ QT_INLINE int8_t qt_out(int32_t acc, const qt_out_t *o, int32_t c) {
 #else
   const qt_rqf_t *q = &o->rqf[o->per_channel ? c : 0];
   int32_t r;
-  if (q->sh >= 0) {
-    const int neg = acc < 0;
+  if (o->fast || q->sh >= 0) {
+    const int neg = o->mode == QT_MODE_TFLITE && acc < 0; /* qtool's K is the same for both signs */
     const uint64_t k = ((uint64_t)(uint32_t)(neg ? q->k_hi1 : q->k_hi0) << 32) | (neg ? q->k_lo1 : q->k_lo0);
     r = (int32_t)((int64_t)((uint64_t)((int64_t)acc * q->m) + k) >> 32) >> q->sh;
   } else {
@@ -308,5 +341,3 @@ static inline int32_t qt_fast_end_tap(int32_t base, int32_t dil, int32_t size, i
   return end < k ? end : k;
 }
 #endif /* QT_MAC_FAST_IMPL */
-
-#endif

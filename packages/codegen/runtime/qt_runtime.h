@@ -13,6 +13,14 @@
 #define QT_ALIGN(n)
 #endif
 
+/* A layer's own function in a generated model source (its kernel body inlined on its constant params): kept out
+   of line, so that the compiler allocates registers per layer rather than over the whole invoke(). */
+#if defined(__GNUC__) || defined(__clang__)
+#define QT_LAYER_FN static __attribute__((noinline))
+#else
+#define QT_LAYER_FN static
+#endif
+
 /* A requantization multiplier: M = multiplier * 2^(shift - 31) (docs/arithmetic.md). */
 typedef struct {
   int32_t multiplier;

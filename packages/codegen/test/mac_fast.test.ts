@@ -75,7 +75,8 @@ int main(void) {
   for (c = 0; c < ${cases.length}; c++) {
     const qt_requant_t rq = { rqf[c].m, rqf[c].shift };
     qt_out_t o;
-    o.rq = &rq; o.rqf = &rqf[c]; o.per_channel = 0; o.mode = modes[c]; o.offset = 0; o.lo = -128; o.hi = 127;
+    o.rq = &rq; o.rqf = &rqf[c]; o.per_channel = 0; o.mode = modes[c]; o.offset = 0; o.lo = -128; o.hi = 127; o.full = 0;
+    o.fast = rqf[c].sh >= 0; /* as a layer whose every multiplier is prepared (rqf_fast) */
     if (rqf[c].sh >= 0) fast++;
     for (i = 0; i < (1 << 20); i++) {
       int32_t x = (int32_t)rnd(), want, got;
@@ -121,7 +122,18 @@ describe('fast weight layouts', () => {
     const l = mveGemmLayout(Int32Array.of(-3, 100, 0, 200, 300, 455), 2, 3)!;
     // channel 1 spans [200, 455]: cw = 200 + 128, so its weights run from -128 up
     expect(Array.from(l.cw)).toEqual([0, 328]);
-    expect(Array.from(l.w)).toEqual([-3, 100, 0, -128, -28, 127]);
+    // fewer than 4 channels: each channel's chunk of 16 in a row, zero padded
+    const pad = (v: number[]) => [...v, ...new Array(16 - v.length).fill(0)];
+    expect(Array.from(l.w)).toEqual([...pad([-3, 100, 0]), ...pad([-128, -28, 127])]);
+    // 5 channels x 20 taps, value = channel * 20 + tap - 50: per chunk of 16 the block's 4 channels in turn
+    const adj = Int32Array.from({ length: 100 }, (_, i) => i - 50);
+    const m = Array.from(mveGemmLayout(adj, 5, 20)!.w);
+    expect(m.length).toBe(5 * 32);
+    for (let ch = 0; ch < 4; ch++) {
+      expect(m.slice(ch * 16, ch * 16 + 16)).toEqual(Array.from({ length: 16 }, (_, t) => ch * 20 + t - 50));
+      expect(m.slice(64 + ch * 16, 64 + ch * 16 + 16)).toEqual(pad(Array.from({ length: 4 }, (_, t) => ch * 20 + 16 + t - 50)));
+    }
+    expect(m.slice(128)).toEqual([...Array.from({ length: 20 }, (_, t) => 80 + t - 50), ...new Array(12).fill(0)]);
     expect(mveGemmLayout(Int32Array.of(0, 256), 1, 2)).toBeUndefined();
   });
 });

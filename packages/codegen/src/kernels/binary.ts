@@ -1,13 +1,14 @@
 import type { AddParams, MulParams } from '@qtool/ops';
 import { mulByQuantizedMultiplierTflite, requant } from '@qtool/qmath';
 import type { Target } from '../target.js';
-import { fastFamily } from './mac_fast.js';
+import { fastFamily, specialised } from './mac_fast.js';
 import type { EmitContext, KernelEmitter } from '../kernel.js';
 import { checkRank, cInline, cMode, codegenError, declareStruct, dims, mergeAxes, paramsOf, shapeOf, stridesOf, type CValue } from './others_common.js';
 
 // add, sub, mul: runtime/qt_elementwise.c (qt_add_s8, qt_sub_s8, qt_mul_s8), NumPy broadcasting with the
 // per-axis strides of both operands as constants. add / sub without broadcasting on the fast targets:
-// runtime/qt_elementwise_{dsp,mve}.c (qt_add_s8_dsp / _mve), the input requantizations tabulated here.
+// runtime/qt_elementwise_{dsp,mve}_impl.h (qt_add_spec_dsp / _mve, specialised per layer), the input
+// requantizations tabulated here.
 
 /** The broadcast walk of Y = f(A, B): output shape and each operand's step per output axis (0 where it broadcasts). */
 export function broadcastWalk(ctx: EmitContext): [string, CValue][] {
@@ -72,8 +73,12 @@ function addSubEmitter(op: 'add' | 'sub'): KernelEmitter {
       const fam = fastAdd(ctx);
       if (fam) {
         const [x1, x2] = ctx.node.inputs;
-        const t1 = ctx.constArray('t1', 'int32_t', addInputTable(p, 1));
-        const t2 = ctx.constArray('t2', 'int32_t', addInputTable(p, 2));
+        const [u1, u2] = [addInputTable(p, 1), addInputTable(p, 2)];
+        const maxAbs = (t: Int32Array) => t.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        // the DSP kernel indexes by the byte as uint8: entries for x = 0..127, then x = -128..-1
+        const byByte = (t: Int32Array) => (fam === 'dsp' ? Int32Array.from({ length: 256 }, (_, b) => t[((b + 128) & 255)]!) : t);
+        const t1 = ctx.constArray('t1', 'int32_t', byByte(u1));
+        const t2 = ctx.constArray('t2', 'int32_t', byByte(u2));
         const name = declareStruct(ctx, 'qt_add_fast_t', '', [
           ['size', shapeOf(ctx, ctx.node.outputs[0]).reduce((a, b) => a * b, 1)],
           ['mode', cMode(p.mode)],
@@ -84,8 +89,10 @@ function addSubEmitter(op: 'add' | 'sub'): KernelEmitter {
           ['output_offset', p.outputOffset],
           ['act_min', p.outMin],
           ['act_max', p.outMax],
+          ['small', maxAbs(u1) + maxAbs(u2) < 2 ** 30 ? 1 : 0],
         ]);
-        return `qt_add_s8_${fam}(&${name}, ${ctx.ptr(x1!)}, ${ctx.ptr(x2!)}, ${ctx.ptr(ctx.node.outputs[0]!)}); ${comment(ctx)}`;
+        const run = specialised(ctx, `qt_add_spec_${fam}(&${name}, a, b, out)`, 'const int8_t *a, const int8_t *b, int8_t *out');
+        return `${run}(${ctx.ptr(x1!)}, ${ctx.ptr(x2!)}, ${ctx.ptr(ctx.node.outputs[0]!)}); ${comment(ctx)}`;
       }
       const name = declareStruct(ctx, 'qt_add_params_t', '', [
         ['bc', bcText(ctx)],

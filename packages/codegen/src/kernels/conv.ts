@@ -15,12 +15,13 @@ export const convEmitter: KernelEmitter = {
     return f ? ['qt_mac.c', fastSource(f)] : ['qt_mac.c'];
   },
 
-  // the fast conv's im2col column (qt_mac.h, qt_conv_fast_t): k_h * k_w * in_c bytes
+  // the fast conv's scratch (qt_mac.h): its im2col column, or the Winograd tile
   scratch(node: Node, graph: Graph, target: Target) {
     const x = graph.tensors.get(node.inputs[0]!)?.shape;
     const y = graph.tensors.get(node.outputs[0]!)?.shape;
     if (!x || !y || node.params === undefined) return 0;
-    return fastConvKind(fastFamily(target), geometryOf(paramsOf<ConvParams>(node), x, y))?.scratch ?? 0;
+    const p = paramsOf<ConvParams>(node);
+    return fastConvKind(fastFamily(target), geometryOf(p, x, y), p.weights, p.inputOffset)?.scratch ?? 0;
   },
 
   emit(ctx) {

@@ -3,7 +3,7 @@ import type { Node } from '@qtool/ir';
 import type { KernelEmitter } from '../kernel.js';
 import type { Target } from '../target.js';
 import { codegenError, cStruct, dims, emitBias, emitRequant, emitWeights, outputFields, paramsOf, product, shapeOf } from './mac_common.js';
-import { emitFastGemm, fastFamily, fastSource } from './mac_fast.js';
+import { emitFastGemm, fastFamily, fastSource, specialised } from './mac_fast.js';
 
 // fully_connected -> qt_fc_s8 (runtime/qt_mac.c): Y[..., n] = sum_k X[..., k] W[n, k] + B[n]; every leading axis
 // of X is a batch axis.
@@ -31,7 +31,8 @@ export const fullyConnectedEmitter: KernelEmitter = {
     const gemm = family ? emitFastGemm(ctx, family, p.weights, p.bias, n, p) : undefined;
     if (family && gemm) {
       ctx.declare(`static const qt_gemm_s8_t ${prefix}_fp = ${gemm};`);
-      return `qt_fc_s8_${family}(&${prefix}_fp, ${batches}, ${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, NULL); /* fully_connected ${dims(x)} -> ${dims(y)} */`;
+      const run = specialised(ctx, `qt_fc_spec_${family}(&${prefix}_fp, ${batches}, in, out)`, 'const int8_t *in, int8_t *out');
+      return `${run}(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}); /* fully_connected ${dims(x)} -> ${dims(y)} */`;
     }
 
     const weights = emitWeights(ctx, p.weights, n);

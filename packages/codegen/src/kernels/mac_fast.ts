@@ -54,6 +54,10 @@ export function rqfRecords(multipliers: FixedMultiplier[], mode: RoundingMode): 
   });
 }
 
+/** Whether every prepared multiplier takes the one-SMLAL path (qt_rqf_t sh >= 0): the kernels then skip the test. */
+export const rqfAllFast = (multipliers: FixedMultiplier[], mode: RoundingMode): number =>
+  multipliers.every(({ shift }) => (mode === 'tflite' ? shift < 0 : 31 - shift >= 32)) ? 1 : 0;
+
 /** Adjusted weights as rows [n][k] (weights [n, ...] with k values an output channel). */
 export function adjustedRows(w: WeightQuant, n: number): { adj: Int32Array; k: number } {
   return { adj: adjustedWeights(w), k: w.q.length / n };
@@ -86,12 +90,17 @@ export function dspGemmLayout(adj: Int32Array, n: number, k: number): Int16Array
 }
 
 /**
- * The MVE layout of qt_gemm_row_mve (qt_mac_mve.c): int8 w [n][k] with adj = w + cw[c]; cw[c] = 0 where the
- * channel's adjusted weights fit int8, else their minimum + 128. undefined when a channel spans more than 256 values.
+ * The MVE layout of qt_gemm_row_mve (qt_mac_mve.c): int8 w with adj = w + cw[c]; cw[c] = 0 where the channel's
+ * adjusted weights fit int8, else their minimum + 128. Each channel's taps are cut in chunks of 16 (the last padded
+ * with zeros); blocks of 4 channels hold, per chunk, the 4 channels' 16 bytes one after the other (the kernel reads
+ * one block with one pointer and small immediate offsets); the n % 4 last channels are their chunks in a row.
+ * undefined when a channel spans more than 256 values.
  */
 export function mveGemmLayout(adj: Int32Array, n: number, k: number): { w: Int8Array; cw: Int32Array } | undefined {
-  const w = new Int8Array(n * k);
+  const chunks = Math.ceil(k / 16);
+  const w = new Int8Array(n * chunks * 16);
   const cw = new Int32Array(n);
+  const n4 = n & ~3;
   for (let c = 0; c < n; c++) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -101,7 +110,10 @@ export function mveGemmLayout(adj: Int32Array, n: number, k: number): { w: Int8A
     }
     if (hi - lo > 255) return undefined;
     cw[c] = lo >= -128 && hi <= 127 ? 0 : lo + 128;
-    for (let i = c * k; i < (c + 1) * k; i++) w[i] = adj[i]! - cw[c]!;
+    for (let t = 0; t < k; t++) {
+      const at = c < n4 ? (c & ~3) * chunks * 16 + (t >> 4) * 64 + (c & 3) * 16 + (t & 15) : c * chunks * 16 + t;
+      w[at] = adj[c * k + t]! - cw[c]!;
+    }
   }
   return { w, cw };
 }
@@ -138,7 +150,7 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
   const fields: CField[] = [
     ['k', k],
     ['n', n],
-    ['w', wName, family === 'dsp' ? 'int16 pairs in SMLAD order (qt_mac_dsp.c)' : 'int8 [n][k], adj = w + cw'],
+    ['w', wName, family === 'dsp' ? 'int16 pairs in SMLAD order (qt_mac_dsp.c)' : 'int8 in chunks of 16 taps, 4 channels interleaved, adj = w + cw'],
     ['bias', fb, 'bias + input_offset * sum adj, mod 2^32'],
     ['cw', cwName],
     ['requant', rq],
@@ -148,8 +160,23 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
     ['output_offset', p.outputOffset],
     ['act_min', p.clampLo],
     ['act_max', p.clampHi],
+    ['rqf_fast', family === 'dsp' ? rqfAllFast(p.multipliers, p.mode) : 0],
   ];
   return cStruct('qt_gemm_s8_t', 'X', fields).replace(/^static const qt_gemm_s8_t X = /, '').replace(/;$/, '');
+}
+
+/**
+ * Declares the layer's own function, `<prefix>_run(params)`, whose body is one of the family's QT_INLINE layer
+ * bodies (runtime/qt_mac_*_impl.h) called on the layer's static const params: every shape, stride, padding,
+ * rounding contract and clamp is a constant of that function, so gcc folds the loop bounds, tap offsets and
+ * requantization branches (compile-time specialisation, at the price of one copy of the body per layer in flash).
+ * Kept out of line (QT_LAYER_FN, qt_runtime.h): inlined into invoke(), the layers' register allocation degrades.
+ * Returns the function's name.
+ */
+export function specialised(ctx: EmitContext, body: string, params: string): string {
+  const name = `${ctx.prefix}_run`;
+  ctx.declare(`QT_LAYER_FN void ${name}(${params}) { ${body}; }`);
+  return name;
 }
 
 /** conv geometry, as conv.ts validated it (2-D; a 1-D conv has H = 1). */
@@ -177,13 +204,72 @@ export interface ConvGeometry {
 /** Scratch bytes of a gemm row (qt_conv_s8_*, qt_fc_s8_*): DSP widens the column to int16, 8-byte aligned. */
 export const gemmScratch = (family: FastFamily, k: number): number => (family === 'dsp' ? 2 * ((k + 3) & ~3) : 0);
 
-/** Which fast conv kernel a layer takes on a target, and the scratch it needs; undefined: the portable one. */
-export function fastConvKind(family: FastFamily | undefined, g: ConvGeometry): { kind: 'gemm' | 'depthwise'; direct: boolean; scratch: number } | undefined {
+/** (2G) of Winograd F(2x2, 3x3): U' = (2G) g (2G)^T = 4 G g G^T, integer (G has halves). */
+const G2 = [
+  [2, 0, 0],
+  [1, 1, 1],
+  [1, -1, 1],
+  [0, 0, 2],
+];
+
+/**
+ * The Winograd F(2x2, 3x3) weights of a 3x3 stride-1 conv for qt_wino_spec_dsp (qt_mac_dsp_impl.h): for each of
+ * the 16 positions p = 4 i + j, U'[p][co][ci] = sum_ab G2[i][a] g[co][a][b][ci] G2[j][b] in the DSP gemm layout
+ * (dspGemmLayout, n = out_c, k = in_c), the 16 concatenated. undefined where the kernel cannot take the layer or
+ * cannot prove it exact: in_c % 4 != 0, a U' outside int16, or an output channel whose |4 Y| could reach 2^31
+ * (4 * max |x + input_offset| * sum |adj| over its taps, for any int8 input).
+ */
+export function winogradWeights(g: ConvGeometry, w: WeightQuant, inputOffset: number): Int16Array | undefined {
+  if (g.groups !== 1 || g.kH !== 3 || g.kW !== 3 || g.strideH !== 1 || g.strideW !== 1 || g.dilH !== 1 || g.dilW !== 1) return undefined;
+  if (g.inC % 4 !== 0 || g.outH < 2 || g.outW < 2) return undefined;
+  const adj = adjustedWeights(w);
+  const C = g.inC;
+  const N = g.outC;
+  const maxX = Math.max(Math.abs(-128 + inputOffset), Math.abs(127 + inputOffset));
+  for (let co = 0; co < N; co++) {
+    let s = 0;
+    for (let i = co * 9 * C; i < (co + 1) * 9 * C; i++) s += Math.abs(adj[i]!);
+    if (4 * maxX * s >= 2 ** 31) return undefined;
+  }
+  const out = new Int16Array(16 * N * C);
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 4; j++) {
+      const u = new Int32Array(N * C);
+      for (let co = 0; co < N; co++)
+        for (let ci = 0; ci < C; ci++) {
+          let v = 0;
+          for (let a = 0; a < 3; a++)
+            for (let b = 0; b < 3; b++) v += G2[i]![a]! * adj[((co * 3 + a) * 3 + b) * C + ci]! * G2[j]![b]!;
+          u[co * C + ci] = v;
+        }
+      const layout = dspGemmLayout(u, N, C);
+      if (!layout) return undefined;
+      out.set(layout, (4 * i + j) * N * C);
+    }
+  return out;
+}
+
+/** Scratch bytes of qt_wino_spec_dsp: V [16][in_c] int16, then M [16][QT_WINO_CHUNK = 16] int32. */
+const winogradScratch = (inC: number): number => 32 * inC + 16 * 16 * 4;
+
+/**
+ * Which fast conv kernel a layer takes on a target, and the scratch it needs; undefined: the portable one. With the
+ * weights and input offset, a 3x3 stride-1 conv on the DSP family takes Winograd where winogradWeights proves it.
+ */
+export function fastConvKind(
+  family: FastFamily | undefined,
+  g: ConvGeometry,
+  w?: WeightQuant,
+  inputOffset?: number,
+): { kind: 'gemm' | 'depthwise' | 'winograd'; direct: boolean; scratch: number } | undefined {
   if (!family) return undefined;
+  if (family === 'dsp' && w && inputOffset !== undefined && winogradWeights(g, w, inputOffset))
+    return { kind: 'winograd', direct: false, scratch: winogradScratch(g.inC) };
   if (g.groups === 1) {
     const direct = g.kH === 1 && g.kW === 1 && g.padTop === 0 && g.padLeft === 0;
     const k = g.kH * g.kW * g.inC;
-    return { kind: 'gemm', direct, scratch: gemmScratch(family, k) + (direct ? 0 : k) };
+    // im2col columns: one (DSP), two (Helium takes output pixels in pairs)
+    return { kind: 'gemm', direct, scratch: gemmScratch(family, k) + (direct ? 0 : family === 'mve' ? 2 * k : k) };
   }
   if (g.groups === g.inC && g.outC === g.inC) return { kind: 'depthwise', direct: false, scratch: 0 };
   return undefined;
@@ -192,7 +278,7 @@ export function fastConvKind(family: FastFamily | undefined, g: ConvGeometry): {
 /** The fast conv of a layer: declarations through ctx, returns the call, or undefined (keep the portable kernel). */
 export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, bias: Int32Array, p: OutputParams, describe: string): string | undefined {
   const family = fastFamily(ctx.target);
-  const kind = fastConvKind(family, g);
+  const kind = fastConvKind(family, g, w, p.inputOffset);
   if (!family || !kind) return undefined;
   const { prefix, node } = ctx;
   const geom: CField[] = [
@@ -202,6 +288,42 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
   ];
   const inPtr = ctx.ptr(node.inputs[0]!);
   const outPtr = ctx.ptr(node.outputs[0]!);
+  if (kind.kind === 'winograd') {
+    const u = winogradWeights(g, w, p.inputOffset)!;
+    const wName = ctx.constArray('wu', 'int16_t', u);
+    const b = ctx.constArray('bias', 'int32_t', Int32Array.from({ length: g.outC }, (_, c) => bias[c] ?? 0));
+    const rq = emitRequant(ctx, p.multipliers, g.outC);
+    const rqf = ctx.constRecords('rqf', 'qt_rqf_t', 32, rqfRecords(p.multipliers, p.mode));
+    const gemm: CField[] = [
+      ['k', g.inC],
+      ['n', g.outC],
+      ['w', wName, "U' = (2G) g (2G)^T per position, DSP gemm layout"],
+      ['bias', b, 'the plain bias (the input offset is inside V)'],
+      ['cw', 'NULL'],
+      ['requant', rq],
+      ['rqf', rqf],
+      ['per_channel_requant', p.multipliers.length > 1 ? 1 : 0],
+      ['mode', p.mode === 'tflite' ? 'QT_MODE_TFLITE' : 'QT_MODE_QTOOL'],
+      ['output_offset', p.outputOffset],
+      ['act_min', p.clampLo],
+      ['act_max', p.clampHi],
+      ['rqf_fast', rqfAllFast(p.multipliers, p.mode)],
+    ];
+    ctx.declare(
+      cStruct('qt_wino_fast_t', `${prefix}_fp`, [
+        ...geom,
+        ['in_c', g.inC],
+        ['out_h', g.outH],
+        ['out_w', g.outW],
+        ['pad_top', g.padTop],
+        ['pad_left', g.padLeft],
+        ['input_offset', p.inputOffset],
+        ['g', cStruct('qt_gemm_s8_t', 'X', gemm).replace(/^static const qt_gemm_s8_t X = /, '').replace(/;$/, '').replace(/\n/g, '\n  ')],
+      ]),
+    );
+    const run = specialised(ctx, `qt_wino_spec_dsp(&${prefix}_fp, in, out, scratch)`, 'const int8_t *in, int8_t *out, int8_t *scratch');
+    return `${run}(${inPtr}, ${outPtr}, qt_scratch); /* ${describe}, Winograd F(2x2, 3x3) */`;
+  }
   if (kind.kind === 'gemm') {
     const gemm = emitFastGemm(ctx, family, w, bias, g.outC, p);
     if (!gemm) return undefined;
@@ -224,22 +346,32 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
         ['g', gemm.replace(/\n/g, '\n  ')],
       ]),
     );
-    return `qt_conv_s8_${family}(&${prefix}_fp, ${inPtr}, ${outPtr}, ${kind.scratch ? 'qt_scratch' : 'NULL'}); /* ${describe} */`;
+    const run = specialised(ctx, `qt_conv_spec_${family}(&${prefix}_fp, in, out, scratch)`, 'const int8_t *in, int8_t *out, int8_t *scratch');
+    return `${run}(${inPtr}, ${outPtr}, ${kind.scratch ? 'qt_scratch' : 'NULL'}); /* ${describe} */`;
   }
   // depthwise, multiplier 1: adjusted weights [tap][c] (from [c][tap]), DSP: each quad of channels as 0, 2, 1, 3
   const adj = adjustedWeights(w);
   const taps = g.kH * g.kW;
   const c = g.inC;
   for (const v of adj) if (v < -32768 || v > 32767) return undefined;
-  const cw = (c + 3) & ~3; // rows of whole quads: the kernel loads 4 channels' weights with one LDRD
+  const cw = (c + 3) & ~3; // whole quads: the kernel loads 4 channels' weights with one LDRD
   const wt = new Int16Array(taps * cw);
+  // DSP [quad][tap][4] (a whole quad as 0, 2, 1, 3: SXTB16's lanes), Helium [tap][c rounded up to 4]
   const order = family === 'dsp' ? [0, 2, 1, 3] : [0, 1, 2, 3];
   for (let t = 0; t < taps; t++)
     for (let ch = 0; ch < c; ch++) {
       const src = ch < (c & ~3) ? (ch & ~3) + order[ch & 3]! : ch;
-      wt[t * cw + ch] = adj[src * taps + t]!;
+      wt[family === 'dsp' ? (ch & ~3) * taps + t * 4 + (ch & 3) : t * cw + ch] = adj[src * taps + t]!;
     }
   const wName = ctx.constArray('wf', 'int16_t', wt);
+  // Helium's gather path: [c][taps rounded up to 8], zero padded
+  let wcName = 'NULL';
+  if (family === 'mve') {
+    const tp = (taps + 7) & ~7;
+    const wc = new Int16Array(c * tp);
+    for (let ch = 0; ch < c; ch++) for (let t = 0; t < taps; t++) wc[ch * tp + t] = adj[ch * taps + t]!;
+    wcName = ctx.constArray('wc', 'int16_t', wc);
+  }
   const b = bias.every((v) => v === 0) ? 'NULL' : ctx.constArray('bias', 'int32_t', bias);
   // a window inside the input: bias + inputOffset * sum over the taps of adj, mod 2^32
   const fbias = Int32Array.from({ length: c }, (_, ch) => {
@@ -265,7 +397,8 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
       ['pad_top', g.padTop],
       ['pad_left', g.padLeft],
       ['input_offset', p.inputOffset],
-      ['w', wName, family === 'dsp' ? 'adjusted [tap][c], quads as 0, 2, 1, 3' : 'adjusted [tap][c]'],
+      ['w', wName, family === 'dsp' ? 'adjusted [quad][tap][4], whole quads as 0, 2, 1, 3' : 'adjusted [tap][c]'],
+      ['wc', wcName, family === 'mve' ? 'adjusted [c][taps rounded up to 8]: the gather path' : 'Helium only'],
       ['bias', b, 'a window crossing the padding'],
       ['fbias', fb, 'a window inside the input: bias + input_offset * sum adj'],
       ['requant', rq],
@@ -275,9 +408,9 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
       ['output_offset', p.outputOffset],
       ['act_min', p.clampLo],
       ['act_max', p.clampHi],
+      ['rqf_fast', family === 'dsp' ? rqfAllFast(p.multipliers, p.mode) : 0],
     ]),
   );
-  // specialised by kernel size: the 3x3 window of the MobileNets as a constant
-  const fn = g.kH === 3 && g.kW === 3 ? `qt_dwconv_s8_${family}_3x3` : `qt_dwconv_s8_${family}`;
-  return `${fn}(&${prefix}_fp, ${inPtr}, ${outPtr}); /* ${describe} */`;
+  const run = specialised(ctx, `qt_dwconv_spec_${family}(&${prefix}_fp, in, out)`, 'const int8_t *in, int8_t *out');
+  return `${run}(${inPtr}, ${outPtr}); /* ${describe} */`;
 }

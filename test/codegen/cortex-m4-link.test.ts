@@ -12,11 +12,12 @@ import { compileQuietly, corpusCases, firmwareSources, modeOf, optionsOf, STRICT
 // CLI's compile, its firmware sources are built with arm-none-eabi-gcc (the flags compile measures with:
 // -O2 -ffunction-sections -fdata-sections, plus the strict warnings) and linked with a tiny main through newlib's
 // nosys.specs; then, from the link map (what each object contributes to the image) and arm-none-eabi-nm -S:
-// - weightBytes       = sizes of the model object's constant arrays (every `static const T name[N]` it declares)
+// - weightBytes       = sizes of the constant arrays (`static const T name[N]`) the model object keeps; an array the
+//   compiler folded into a layer's specialised code (a per-tensor multiplier) is in neither
 // - modelConstBytes   = all the .rodata the model object contributes (weights + parameter structs + hash)
 // - code.text/rodata/data/bss = what the model and runtime objects contribute to the image linked with
 //   --gc-sections (as firmware links: runtime functions invoke() never calls are dropped); code.compiledText =
-//   their .text linked without it (every function compiled)
+//   their .text linked without it (every function compiled; their data at least the figures)
 // - flashBytes        = text + rodata + data of those objects
 // - arenaBytes, scratchBytes = the sizes of qt_arena and qt_scratch in the ELF; ramBytes = the objects' .bss
 //   (the runtime has no .bss or .data of its own)
@@ -72,7 +73,7 @@ const present = requireCorpus('Cortex-M4 link: report.json memory figures agains
 
 (present ? describe : describe.skip)('report.json memory figures equal a real Cortex-M4 link', () => {
   afterAll(() => {
-    const head = ['model', 'mode', 'weights', 'model .rodata', '.text compiled', '.text linked', 'flash', 'arena+scratch', 'linked .bss'];
+    const head = ['model', 'mode', 'arrays kept', 'weights', 'model .rodata', '.text compiled', '.text linked', 'flash', 'arena+scratch', 'linked .bss'];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
     console.log(['', 'Cortex-M4 link: report.json figures, each equal to the link map\'s (bytes)', line(head), ...rows.map(line), ''].join('\n'));
@@ -132,8 +133,13 @@ const present = requireCorpus('Cortex-M4 link: report.json memory figures agains
       // (a model with no constants, simple_add, has none: weightBytes must then be 0)
       const objSyms = symbols(join(out, `${name}.o`));
       const rodataSyms = [...objSyms.entries()].filter(([, s]) => s.type === 'r' || s.type === 'R');
-      for (const a of arrays) expect(objSyms.get(a)?.type, `array ${a} is read-only data`).toMatch(/^[rR]$/);
-      expect(arrays.reduce((s, a) => s + objSyms.get(a)!.size, 0)).toBe(mem.weightBytes);
+      // an array the compiler folded into a layer's specialised code (a per-tensor multiplier) is not in the object;
+      // every one it keeps is read-only data, and weightBytes is their sum
+      const kept = arrays.filter((a) => objSyms.has(a));
+      for (const a of kept) expect(objSyms.get(a)?.type, `array ${a} is read-only data`).toMatch(/^[rR]$/);
+      expect(kept.length, 'most arrays are kept (weights, biases, per-channel multipliers)').toBeGreaterThanOrEqual(arrays.length / 2);
+      const arraysKept = `${kept.length}/${arrays.length}`;
+      expect(kept.reduce((s, a) => s + objSyms.get(a)!.size, 0)).toBe(mem.weightBytes);
       expect(rodataSyms.reduce((s, [, x]) => s + x.size, 0)).toBe(mem.modelConstBytes);
       expect(model.rodata).toBe(mem.modelConstBytes);
 
@@ -145,7 +151,9 @@ const present = requireCorpus('Cortex-M4 link: report.json memory figures agains
       expect(sum(ours, 'text')).toBe(mem.code.compiledText);
       for (const k of ['rodata', 'data', 'bss'] as const) {
         expect(sum(gcOurs, k), k).toBe(mem.code[k]);
-        expect(sum(ours, k), k).toBe(mem.code[k]);
+        // without --gc-sections the runtime's entry points that no specialised layer calls keep their few bytes of
+        // tables (a switch's jump table): at least the figure, never less
+        expect(sum(ours, k), k).toBeGreaterThanOrEqual(mem.code[k]);
       }
       expect(mem.flashBytes).toBe(sum(gcOurs, 'text') + sum(gcOurs, 'rodata') + sum(gcOurs, 'data'));
 
@@ -164,6 +172,6 @@ const present = requireCorpus('Cortex-M4 link: report.json memory figures agains
       expect(section('.rodata')).toBeGreaterThanOrEqual(mem.code.rodata);
       expect(section('.text')).toBeGreaterThanOrEqual(mem.code.text);
 
-      rows.push([c.label, modeOf(c), mem.weightBytes, mem.modelConstBytes, mem.code.compiledText, mem.code.text, mem.flashBytes, mem.arenaBytes + mem.scratchBytes, model.bss].map(String));
+      rows.push([c.label, modeOf(c), arraysKept, mem.weightBytes, mem.modelConstBytes, mem.code.compiledText, mem.code.text, mem.flashBytes, mem.arenaBytes + mem.scratchBytes, model.bss].map(String));
     });
 });

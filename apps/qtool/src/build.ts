@@ -23,6 +23,9 @@ export interface CodeSize extends Sections {
   model: Sections;
   /** .text of every function compiled, before the linker drops what invoke() never calls */
   compiledText: number;
+  /** bytes of the model source's constant arrays that its object keeps (the compiler folds some of a layer's
+   * specialised function into its code: a per-tensor multiplier, say) */
+  modelArrays: number;
   /** whether the figures come from a --gc-sections link (Arm targets) or from the objects alone (host) */
   linked: boolean;
   compiler: string;
@@ -74,6 +77,19 @@ function linkMain(header: string, model: string): string {
   ].join('\n');
 }
 
+/** The `static const T name[n] = {` arrays of a model source, as the emitter declares them. */
+export const declaredArrays = (source: string): string[] => [...source.matchAll(/^static const (?:QT_ALIGN\(\d+\) )?\w+ (\w+)\[\d+\] = \{/gm)].map((m) => m[1]!);
+
+/** Bytes of the source's declared arrays that the object keeps as read-only data (nm -S). */
+function keptArrayBytes(source: string, object: string, nm: string): number {
+  const sizes = new Map<string, number>();
+  for (const line of execFileSync(nm, ['-S', object], { encoding: 'utf8' }).split('\n')) {
+    const m = /^[0-9a-f]+ ([0-9a-f]+) [rR] (\S+)$/.exec(line.trim());
+    if (m) sizes.set(m[2]!, parseInt(m[1]!, 16));
+  }
+  return declaredArrays(source).reduce((t, a) => t + (sizes.get(a) ?? 0), 0);
+}
+
 export function measureCode(files: Map<string, string>, target: Target, model: string): CodeSize | undefined {
   const sizeTool = target.cc === 'cc' ? 'size' : 'arm-none-eabi-size';
   if (!has(target.cc) || !has(sizeTool)) return undefined;
@@ -96,6 +112,7 @@ export function measureCode(files: Map<string, string>, target: Target, model: s
       compiled.set(o, s);
     }
     const compiledText = [...compiled.values()].reduce((t, s) => t + s.text, 0);
+    const modelArrays = keptArrayBytes(files.get(`${model}.c`) ?? '', join(dir, `${model}.o`), target.cc === 'cc' ? 'nm' : 'arm-none-eabi-nm');
     let perObject = compiled;
     let linked = false;
     if (target.name !== 'host') {
@@ -109,7 +126,7 @@ export function measureCode(files: Map<string, string>, target: Target, model: s
     }
     const total = none();
     for (const s of perObject.values()) for (const k of KINDS) total[k] += s[k];
-    return { ...total, model: perObject.get(`${model}.o`) ?? none(), compiledText, linked, compiler: `${target.cc} ${target.cpuFlags.join(' ')}`.trim() };
+    return { ...total, model: perObject.get(`${model}.o`) ?? none(), compiledText, modelArrays, linked, compiler: `${target.cc} ${target.cpuFlags.join(' ')}`.trim() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

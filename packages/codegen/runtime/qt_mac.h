@@ -108,13 +108,16 @@ typedef struct {
   const void *w;                 /* weights in the family's layout (qt_mac_dsp.c / qt_mac_mve.c) */
   const int32_t *bias;           /* [n] folded bias fbias (never NULL) */
   const int32_t *cw;             /* [n] per-channel weight offset cw, or NULL when every cw is 0 */
-  const qt_requant_t *requant;   /* [n] when per_channel_requant, else [1] */
+  const qt_requant_t *requant;   /* [n] when per_channel_requant, else [1]; NULL for DSP (which reads rqf only) */
   const qt_rqf_t *rqf;           /* the same multipliers prepared (qt_rqf_t), [n] or [1]; NULL for Helium */
   int32_t per_channel_requant;
   int32_t mode;                  /* QT_MODE_QTOOL or QT_MODE_TFLITE */
   int32_t output_offset;         /* zero point of the output: added after requantization */
   int32_t act_min, act_max;      /* output clamp, within [-128, 127] */
   int32_t rqf_fast;              /* 1: every rqf has sh >= 0 (the kernels skip the test per output) */
+  int32_t packed;                /* DSP, 1: w holds the stored q of <= 4-bit weights packed (qt_gemm_row_packed_dsp), cw their
+                                    offsets o[c], adj = wsign * q + o[c] */
+  int32_t wsign;                 /* +1 (anchor min) or -1 (anchor max), with packed */
 } qt_gemm_s8_t;
 
 /* conv with groups = 1 (NHWC): each output pixel's im2col column (k_h * k_w * in_c bytes, padded cells =

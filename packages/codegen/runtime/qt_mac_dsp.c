@@ -61,12 +61,18 @@ void qt_conv_s8_dsp(const qt_conv_fast_t *p, const int8_t *in, int8_t *out, int8
   }
 }
 
-/* No scratch: each row is widened on the fly (a row is read once per block of 4 output channels). */
+/* Each row widened on the fly (read once per block of 4 output channels), or into scratch with packed weights. */
 void qt_fc_s8_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch) {
   const qt_gemm_row_fn row = qt_row_dsp_of(g);
   int32_t b;
-  (void)scratch;
-  for (b = 0; b < batches; b++) row(g, NULL, in + b * g->k, out + b * g->n);
+  for (b = 0; b < batches; b++) {
+    const int16_t *x16 = NULL;
+    if (g->packed) {
+      qt_widen_dsp(in + b * g->k, g->k, (int16_t *)(void *)scratch);
+      x16 = (const int16_t *)(const void *)scratch;
+    }
+    row(g, x16, in + b * g->k, out + b * g->n);
+  }
 }
 
 void qt_dwconv_s8_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {

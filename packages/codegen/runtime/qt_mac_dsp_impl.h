@@ -148,6 +148,110 @@ QT_INLINE void qt_block8_dsp(const int16_t **xpp, const int16_t **wpp, int32_t n
 }
 #endif
 
+/* The packed sub-byte row (g->packed; weights of <= 4 bits, never widened or copied): per block of 4 channels
+   (then of 1), per 8 taps, one word per channel holding the 8 stored q (unsigned nibbles) where (word >> 4 j) &
+   0x000F000F is the SMLAD pair of the widened column's word j (nibble positions 0, 16 / 4, 20 / 8, 24 / 12, 28 for
+   taps 0, 2 / 1, 3 / 4, 6 / 5, 7); then the k % 8 last taps' adjusted weights as int16 [tap][channel] (padded to
+   an even count). With Q = sum q x and S = sum x over the packed taps, acc = fbias + wsign Q + o[c] S + the
+   tail's sum adj x (all modulo 2^32, as the widened row's). x16: the widened column (2 ((k + 3) & ~3) bytes). */
+/* q += the 8 nibbles of wv times the column's 4 words (lo: taps 0-3, hi: taps 4-7), one AND and one SMLAD a pair */
+#define QT_PACKED_STEP(wv, lo, hi, mask, q)            \
+  do {                                                 \
+    const uint32_t w_ = (wv);                          \
+    q = qt_smlad(w_ & (mask), (lo).lo, q);             \
+    q = qt_smlad((w_ >> 4) & (mask), (lo).hi, q);      \
+    q = qt_smlad((w_ >> 8) & (mask), (hi).lo, q);      \
+    q = qt_smlad((w_ >> 12) & (mask), (hi).hi, q);     \
+  } while (0)
+
+/* The same in asm for accumulator q: its word (post-increment), then per pair one AND with shift and one SMLAD. */
+#define QT_PACKED_ASM(q)                              \
+  "ldr %[w], [%[wq]], #4\n\t"                          \
+  "and %[t], %[mask], %[w]\n\t"                        \
+  "smlad %[" #q "], %[t], %[x0], %[" #q "]\n\t"        \
+  "and %[t], %[mask], %[w], lsr #4\n\t"                \
+  "smlad %[" #q "], %[t], %[x1], %[" #q "]\n\t"        \
+  "and %[t], %[mask], %[w], lsr #8\n\t"                \
+  "smlad %[" #q "], %[t], %[x2], %[" #q "]\n\t"        \
+  "and %[t], %[mask], %[w], lsr #12\n\t"               \
+  "smlad %[" #q "], %[t], %[x3], %[" #q "]\n\t"
+
+static inline int32_t qt_x16_tap(const int16_t *x16, int32_t k4, int32_t t) { /* tap t of a widened column */
+  return t < 4 * k4 ? x16[(t & ~3) + ((t & 1) << 1) + ((t >> 1) & 1)] : x16[t]; /* a group's taps at 0, 2, 1, 3 */
+}
+
+QT_INLINE void qt_gemm_row_packed_dsp(const qt_gemm_s8_t *g, const int16_t *x16, int8_t *y, int32_t mode, int32_t per_channel, int32_t full) {
+  const int32_t k = g->k, k8 = k >> 3, kt = k & 7, k4 = k >> 2, n = g->n, n4 = n & ~3, sg = g->wsign;
+  const uint32_t mask = 0x000F000Fu;
+  const int32_t *bias = g->bias, *o8 = g->cw;
+  const uint32_t *wq = (const uint32_t *)g->w;
+  qt_out_t o = qt_out_of(g);
+  int32_t c, i, sx = 0;
+  o.mode = mode;
+  o.per_channel = per_channel;
+  o.full = full;
+  for (i = 0; i < 4 * k8; i++) sx = qt_smlad(qt_ld32(x16 + 2 * i), 0x00010001u, sx); /* S: both lanes of each word */
+  for (c = 0; c < n4; c += 4) { /* blocks of 4 channels: the 4 accumulators and the column's 4 words in registers */
+    int32_t q0 = 0, q1 = 0, q2 = 0, q3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+    const int16_t *xp = x16;
+    for (i = 0; i < k8; i++, xp += 8) {
+#if defined(__ARM_FEATURE_DSP)
+      /* written out: gcc splits each AND-with-shift in two and spills (38 instructions for 32 MACs here) */
+      uint32_t x0_, x1_, x2_, x3_, w_, t_;
+      __asm__("ldrd %[x0], %[x1], [%[xp]]\n\t"
+              "ldrd %[x2], %[x3], [%[xp], #8]\n\t"
+              QT_PACKED_ASM(q0) QT_PACKED_ASM(q1) QT_PACKED_ASM(q2) QT_PACKED_ASM(q3)
+              : [x0] "=&r"(x0_), [x1] "=&r"(x1_), [x2] "=&r"(x2_), [x3] "=&r"(x3_), [w] "=&r"(w_), [t] "=&r"(t_), [wq] "+r"(wq),
+                [q0] "+r"(q0), [q1] "+r"(q1), [q2] "+r"(q2), [q3] "+r"(q3)
+              : [xp] "r"(xp), [mask] "r"(mask)
+              : "memory");
+#else
+      qt_pair_t lo, hi;
+      QT_LDRD(lo, xp, 0);
+      QT_LDRD(hi, xp, 8);
+      QT_PACKED_STEP(wq[0], lo, hi, mask, q0);
+      QT_PACKED_STEP(wq[1], lo, hi, mask, q1);
+      QT_PACKED_STEP(wq[2], lo, hi, mask, q2);
+      QT_PACKED_STEP(wq[3], lo, hi, mask, q3);
+      wq += 4;
+#endif
+    }
+    if (kt) {
+      const int16_t *wt = (const int16_t *)(const void *)wq;
+      int32_t t;
+      for (t = 0; t < kt; t++, wt += 4) {
+        const int32_t xv = qt_x16_tap(x16, k4, 8 * k8 + t);
+        d0 = qt_mla(d0, wt[0], xv);
+        d1 = qt_mla(d1, wt[1], xv);
+        d2 = qt_mla(d2, wt[2], xv);
+        d3 = qt_mla(d3, wt[3], xv);
+      }
+      wq += 2 * kt;
+    }
+    y[c] = qt_out((int32_t)((uint32_t)bias[c] + (uint32_t)(sg * q0) + (uint32_t)o8[c] * (uint32_t)sx + (uint32_t)d0), &o, c);
+    y[c + 1] = qt_out((int32_t)((uint32_t)bias[c + 1] + (uint32_t)(sg * q1) + (uint32_t)o8[c + 1] * (uint32_t)sx + (uint32_t)d1), &o, c + 1);
+    y[c + 2] = qt_out((int32_t)((uint32_t)bias[c + 2] + (uint32_t)(sg * q2) + (uint32_t)o8[c + 2] * (uint32_t)sx + (uint32_t)d2), &o, c + 2);
+    y[c + 3] = qt_out((int32_t)((uint32_t)bias[c + 3] + (uint32_t)(sg * q3) + (uint32_t)o8[c + 3] * (uint32_t)sx + (uint32_t)d3), &o, c + 3);
+  }
+  for (c = n4; c < n; c++) { /* the n % 4 last channels, one at a time */
+    int32_t q0 = 0, d0 = 0;
+    const int16_t *xp = x16;
+    for (i = 0; i < k8; i++, xp += 8, wq++) {
+      qt_pair_t lo, hi;
+      QT_LDRD(lo, xp, 0);
+      QT_LDRD(hi, xp, 8);
+      QT_PACKED_STEP(wq[0], lo, hi, mask, q0);
+    }
+    if (kt) {
+      const int16_t *wt = (const int16_t *)(const void *)wq;
+      int32_t t;
+      for (t = 0; t < kt; t++) d0 = qt_mla(d0, wt[t], qt_x16_tap(x16, k4, 8 * k8 + t));
+      wq += (kt + 1) >> 1;
+    }
+    y[c] = qt_out((int32_t)((uint32_t)bias[c] + (uint32_t)(sg * q0) + (uint32_t)o8[c] * (uint32_t)sx + (uint32_t)d0), &o, c);
+  }
+}
+
 /* y[c] for every output channel c of one pixel. x16: the widened column (qt_widen_dsp), or NULL to widen the
    int8 x8 on the fly (fully_connected: one pass over the row per block of 4 channels, no scratch). Blocks of 4
    channels: per 4 taps one LDRD of the column (or LDR + 2 SXTB16), one LDRD and two SMLAD per channel. */
@@ -162,6 +266,10 @@ QT_INLINE void qt_gemm_row_dsp(const qt_gemm_s8_t *g, const int16_t *x16, const 
   const int16_t *w = (const int16_t *)g->w;
   const int32_t n4 = n & ~3; /* a constant in a specialised layer: its tail loop below folds away */
   int32_t c, i, j;
+  if (g->packed) { /* the callers widen the column first (x16 set) */
+    qt_gemm_row_packed_dsp(g, x16, y, mode, per_channel, full);
+    return;
+  }
   for (c = 0; c < n4; c += 4) {
     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
     if (x16) {
@@ -309,7 +417,7 @@ QT_INLINE void qt_dwconv_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t
   const int32_t c = p->c, c4 = c & ~3, taps = k_h * k_w;
   const int32_t row = p->in_w * c, tap_w = p->dil_w * c, tap_h = p->dil_h * row;
   const uint32_t io2 = ((uint32_t)p->input_offset & 0xffffu) | ((uint32_t)p->input_offset << 16);
-  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->rqf, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max, p->rqf_fast };
+  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->rqf, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max, p->rqf_fast, 0, 1 };
   const int16_t *wt = p->w;
   const int32_t in_off = p->input_offset;
   const int32_t *pbias = p->bias, *fbias = p->fbias;
@@ -542,11 +650,19 @@ QT_INLINE void qt_conv_spec_dsp(const qt_conv_fast_t *p, const int8_t *in, int8_
   }
 }
 
-/* fully_connected: no scratch, each row widened on the fly (read once per block of 4 output channels). */
-QT_INLINE void qt_fc_spec_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out) {
+/* fully_connected: each row widened on the fly (read once per block of 4 output channels); with packed weights
+   widened once into scratch. */
+QT_INLINE void qt_fc_spec_dsp(const qt_gemm_s8_t *g, int32_t batches, const int8_t *in, int8_t *out, int8_t *scratch) {
   const int32_t full = g->act_min == -128 && g->act_max == 127;
   int32_t b;
-  for (b = 0; b < batches; b++) qt_gemm_row_dsp(g, NULL, in + b * g->k, out + b * g->n, g->mode, g->per_channel_requant, full);
+  for (b = 0; b < batches; b++) {
+    const int16_t *x16 = NULL;
+    if (g->packed) { /* packed weights: the row widened first, into scratch (2 ((k + 3) & ~3) bytes) */
+      qt_widen_dsp(in + b * g->k, g->k, (int16_t *)(void *)scratch);
+      x16 = (const int16_t *)(const void *)scratch;
+    }
+    qt_gemm_row_dsp(g, x16, in + b * g->k, out + b * g->n, g->mode, g->per_channel_requant, full);
+  }
 }
 
 QT_INLINE void qt_dwconv_spec_dsp(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out) {

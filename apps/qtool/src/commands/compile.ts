@@ -87,7 +87,8 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
       arenaLowerBound: emitted.plan.lowerBound,
       arenaNaive: emitted.plan.naive,
       scratchBytes: emitted.scratchBytes,
-      weightBytes: emitted.constBytes,
+      // the constant arrays the compiled model object keeps (measured); the declared ones without a compiler
+      weightBytes: code ? code.modelArrays : emitted.constBytes,
       // the model object's read-only data (as linked for Arm targets): weightBytes plus the parameter structs and hash
       modelConstBytes: code ? code.model.rodata : null,
       code: code ?? null,

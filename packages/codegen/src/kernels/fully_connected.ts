@@ -1,9 +1,9 @@
 import type { FullyConnectedParams } from '@qtool/ops';
-import type { Node } from '@qtool/ir';
+import type { Graph, Node } from '@qtool/ir';
 import type { KernelEmitter } from '../kernel.js';
 import type { Target } from '../target.js';
 import { codegenError, cStruct, dims, emitBias, emitRequant, emitWeights, outputFields, paramsOf, product, shapeOf } from './mac_common.js';
-import { emitFastGemm, fastFamily, fastSource, specialised } from './mac_fast.js';
+import { emitFastGemm, fastFamily, fastSource, fcScratch, specialised } from './mac_fast.js';
 
 // fully_connected -> qt_fc_s8 (runtime/qt_mac.c): Y[..., n] = sum_k X[..., k] W[n, k] + B[n]; every leading axis
 // of X is a batch axis.
@@ -13,6 +13,12 @@ export const fullyConnectedEmitter: KernelEmitter = {
   sources: (_node: Node, target: Target) => {
     const f = fastFamily(target);
     return f ? ['qt_mac.c', fastSource(f)] : ['qt_mac.c'];
+  },
+
+  // the widened row where the DSP gemm keeps packed sub-byte weights (mac_fast.ts, fcScratch)
+  scratch(node: Node, _graph: Graph, target: Target) {
+    const p = node.params as FullyConnectedParams | undefined;
+    return p?.weights?.shape.length === 2 ? fcScratch(fastFamily(target), p.weights, p.weights.shape[1]!) : 0;
   },
 
   emit(ctx) {
@@ -31,8 +37,9 @@ export const fullyConnectedEmitter: KernelEmitter = {
     const gemm = family ? emitFastGemm(ctx, family, p.weights, p.bias, n, p) : undefined;
     if (family && gemm) {
       ctx.declare(`static const qt_gemm_s8_t ${prefix}_fp = ${gemm};`);
-      const run = specialised(ctx, `qt_fc_spec_${family}(&${prefix}_fp, ${batches}, in, out)`, 'const int8_t *in, int8_t *out');
-      return `${run}(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}); /* fully_connected ${dims(x)} -> ${dims(y)} */`;
+      const scratch = fcScratch(family, p.weights, k) ? 'qt_scratch' : 'NULL';
+      const run = specialised(ctx, `qt_fc_spec_${family}(&${prefix}_fp, ${batches}, in, out, scratch)`, 'const int8_t *in, int8_t *out, int8_t *scratch');
+      return `${run}(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${scratch}); /* fully_connected ${dims(x)} -> ${dims(y)} */`;
     }
 
     const weights = emitWeights(ctx, p.weights, n);

@@ -21,7 +21,7 @@ import { corpus, requireCorpus } from '../support/corpus.js';
 // vector requantization on the M55) and full-size layers. Needs arm-none-eabi-gcc and qemu-system-arm (CI has
 // them: tools/setup-system.sh); a missing tool fails the test.
 
-const RANDOM = Number(process.env.QT_BOARD_MODELS ?? 16);
+const RANDOM = Number(process.env.QT_BOARD_MODELS ?? 24);
 const INPUTS = 3;
 const work = mkdtempSync(join(tmpdir(), 'qtool-kernels-board-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -114,7 +114,8 @@ typedef struct {
   int32_t mode;                  /* QT_MODE_QTOOL or QT_MODE_TFLITE */
   int32_t output_offset;         /* zero point of the output: added after requantization */
   int32_t act_min, act_max;      /* output clamp, within [-128, 127] */
-  int32_t rqf_fast;              /* 1: every rqf has sh >= 0 (the kernels skip the test per output) */
+  int32_t rqf_fast;              /* 1: every multiplier takes the shortcut, whose test the kernels then skip: DSP, every rqf
+                                    has sh >= 0; Helium, tflite every shift < 0, qtool every shift <= -2 */
   int32_t packed;                /* DSP, 1: w holds the stored q of <= 4-bit weights packed (qt_gemm_row_packed_dsp), cw their
                                     offsets o[c], adj = wsign * q + o[c] */
   int32_t wsign;                 /* +1 (anchor min) or -1 (anchor max), with packed */
@@ -241,7 +242,7 @@ typedef struct {
   const qt_rqf_t *rqf;
   int32_t per_channel, mode, lo, hi, offset;
   int32_t full; /* the clamp is the whole int8 range: clamp(sat32(R + offset)) is QT_SAT8_ADD(R, offset) */
-  int32_t fast; /* every prepared multiplier has sh >= 0 */
+  int32_t fast; /* the layer's rqf_fast */
 } qt_out_t;
 
 QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {

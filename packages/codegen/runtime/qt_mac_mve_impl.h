@@ -51,11 +51,17 @@ QT_INLINE void qt_out4_tfl_mve(int32x4_t v, const qt_out_t *o, int32_t c, int8_t
     m = vdupq_n_s32(o->rq[0].multiplier);
     sh = vdupq_n_s32(o->rq[0].shift);
   }
-  {
+  if (o->fast) { /* every shift of the layer < 0 (o->fast): no left shift, every lane's right shift > 0 */
+    v = vqrdmulhq_s32(v, m);
+    v = vqaddq_s32(v, vshrq_n_s32(v, 31)); /* -1 where v < 0 */
+    v = vrshlq_s32(v, sh);
+  } else {
     const int32x4_t left = vmaxq_s32(sh, zero), neg_right = vminq_s32(sh, zero); /* -right */
     v = vqrdmulhq_s32(vshlq_s32(v, left), m);
     v = vqaddq_s32(v, vshrq_n_s32(vandq_s32(v, neg_right), 31)); /* -1 where v < 0 and right > 0 */
     v = vrshlq_s32(v, neg_right);
+  }
+  {
     v = vqaddq_s32(v, vdupq_n_s32(o->offset));
     v = vmaxq_s32(v, vdupq_n_s32(o->lo + o->offset));
     v = vminq_s32(v, vdupq_n_s32(o->hi + o->offset));
@@ -78,7 +84,7 @@ QT_INLINE int qt_out4_qt_mve(int32x4_t v, const qt_out_t *o, int32_t c, int8_t *
     m = vdupq_n_s32(o->rq[0].multiplier);
     sh = vdupq_n_s32(o->rq[0].shift);
   }
-  if (vmaxvq_s32(INT32_MIN, sh) > -2) return 0;
+  if (!o->fast && vmaxvq_s32(INT32_MIN, sh) > -2) return 0; /* o->fast: every shift of the layer <= -2 */
   v = vrshlq_s32(vmulhq_s32(v, m), vaddq_n_s32(sh, 1));
   v = vqaddq_s32(v, vdupq_n_s32(o->offset));
   v = vmaxq_s32(v, vdupq_n_s32(o->lo + o->offset));
@@ -182,35 +188,81 @@ QT_INLINE void qt_gemm_row_mve(const qt_gemm_s8_t *g, const int8_t *x, int8_t *y
 }
 
 #if defined(__ARM_FEATURE_MVE)
-/* Two channels (weights w and w + 16, chunks 64 bytes apart) of two columns x0, x1 over k taps. */
-QT_INLINE void qt_dot2x2_mve(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t k, int32_t *a0p, int32_t *a1p, int32_t *b0p,
-                             int32_t *b1p) {
-  int32_t a0 = *a0p, a1 = *a1p, b0 = *b0p, b1 = *b1p, i;
-  for (i = k >> 4; i > 0; i--, x0 += 16, x1 += 16, w += 64) {
-    const int8x16_t u = vldrbq_s8(x0), v = vldrbq_s8(x1), w0 = vldrbq_s8(w), w1 = vldrbq_s8(w + 16);
-    a0 = vmladavaq_s8(a0, u, w0);
-    b0 = vmladavaq_s8(b0, v, w0);
-    a1 = vmladavaq_s8(a1, u, w1);
-    b1 = vmladavaq_s8(b1, v, w1);
+/* A block of 4 channels (weights w, w + 16, w + 32, w + 48, chunks 64 bytes apart) over two columns x0, x1 and k
+   taps: per 16 taps 2 column loads, 4 weight loads and 8 VMLADAVA. Written out because VMLADAVA accumulates into an
+   even register and there are just eight (r0-r12 and lr): the loop counts down in an odd one (SUBS / BNE), the
+   pointers write back; gcc left to itself spills or splits the block in two passes. */
+QT_INLINE void qt_dot4x2_mve(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t k, int32_t *a0p, int32_t *a1p, int32_t *a2p,
+                             int32_t *a3p, int32_t *b0p, int32_t *b1p, int32_t *b2p, int32_t *b3p) {
+  register int32_t a0 __asm__("r0") = *a0p;
+  register int32_t a1 __asm__("r2") = *a1p;
+  register int32_t a2 __asm__("r4") = *a2p;
+  register int32_t a3 __asm__("r6") = *a3p;
+  register int32_t b0 __asm__("r8") = *b0p;
+  register int32_t b1 __asm__("r10") = *b1p;
+  register int32_t b2 __asm__("r12") = *b2p;
+  register int32_t b3 __asm__("lr") = *b3p;
+  if (k >> 4) {
+    register const int8_t *p0 __asm__("r1") = x0;
+    register const int8_t *p1 __asm__("r3") = x1;
+    register const int8_t *pw __asm__("r5") = w;
+    register int32_t steps __asm__("r9") = k >> 4;
+    __asm__ volatile(
+        "1:\n\t"
+        "vldrb.8 q0, [%[p0]], #16\n\t"
+        "vldrb.8 q1, [%[p1]], #16\n\t"
+        "vldrb.8 q2, [%[pw]]\n\t"
+        "vldrb.8 q3, [%[pw], #16]\n\t"
+        "vmladava.s8 %[a0], q0, q2\n\t"
+        "vmladava.s8 %[b0], q1, q2\n\t"
+        "vldrb.8 q2, [%[pw], #32]\n\t"
+        "vmladava.s8 %[a1], q0, q3\n\t"
+        "vmladava.s8 %[b1], q1, q3\n\t"
+        "vldrb.8 q3, [%[pw], #48]\n\t"
+        "vmladava.s8 %[a2], q0, q2\n\t"
+        "vmladava.s8 %[b2], q1, q2\n\t"
+        "adds %[pw], #64\n\t"
+        "vmladava.s8 %[a3], q0, q3\n\t"
+        "vmladava.s8 %[b3], q1, q3\n\t"
+        "subs %[n], #1\n\t"
+        "bne 1b"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3),
+          [p0] "+r"(p0), [p1] "+r"(p1), [pw] "+r"(pw), [n] "+r"(steps)
+        :
+        : "q0", "q1", "q2", "q3", "cc", "memory");
+    x0 = p0;
+    x1 = p1;
+    w = pw;
   }
   if (k & 15) {
     const mve_pred16_t pr = vctp8q((uint32_t)(k & 15));
-    const int8x16_t u = vldrbq_z_s8(x0, pr), v = vldrbq_z_s8(x1, pr), w0 = vldrbq_s8(w), w1 = vldrbq_s8(w + 16);
-    a0 = vmladavaq_s8(a0, u, w0);
-    b0 = vmladavaq_s8(b0, v, w0);
-    a1 = vmladavaq_s8(a1, u, w1);
-    b1 = vmladavaq_s8(b1, v, w1);
+    const int8x16_t u = vldrbq_z_s8(x0, pr), v = vldrbq_z_s8(x1, pr);
+    int8x16_t wv = vldrbq_s8(w);
+    a0 = vmladavaq_s8(a0, u, wv);
+    b0 = vmladavaq_s8(b0, v, wv);
+    wv = vldrbq_s8(w + 16);
+    a1 = vmladavaq_s8(a1, u, wv);
+    b1 = vmladavaq_s8(b1, v, wv);
+    wv = vldrbq_s8(w + 32);
+    a2 = vmladavaq_s8(a2, u, wv);
+    b2 = vmladavaq_s8(b2, v, wv);
+    wv = vldrbq_s8(w + 48);
+    a3 = vmladavaq_s8(a3, u, wv);
+    b3 = vmladavaq_s8(b3, v, wv);
   }
   *a0p = a0;
   *a1p = a1;
+  *a2p = a2;
+  *a3p = a3;
   *b0p = b0;
   *b1p = b1;
+  *b2p = b2;
+  *b3p = b3;
 }
 #endif
 
-/* Two pixels' rows at once (x0 -> y0, x1 -> y1): each weight vector loaded once for both columns, per 16 taps and
-   2 channels 2 column loads, 2 weight loads and 4 VMLADAVA (qt_gemm_row_mve's arithmetic twice; the host twin
-   runs it twice). */
+/* Two pixels' rows at once (x0 -> y0, x1 -> y1): each weight vector loaded once for both columns
+   (qt_dot4x2_mve; qt_gemm_row_mve's arithmetic twice, and the host twin runs it twice). */
 QT_INLINE void qt_gemm_row2_mve(const qt_gemm_s8_t *g, const int8_t *x0, const int8_t *x1, int8_t *y0, int8_t *y1, int32_t mode) {
 #if defined(__ARM_FEATURE_MVE)
   const int32_t k = g->k, n = g->n, kp = (k + 15) & ~15;
@@ -224,10 +276,7 @@ QT_INLINE void qt_gemm_row2_mve(const qt_gemm_s8_t *g, const int8_t *x0, const i
   for (c = 0; c < n4; c += 4) {
     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
     int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
-    /* channels 0-1 of the block, then 2-3: four accumulators a pass (VMLADAVA accumulates into an even register,
-       seven of them: eight accumulators would spill) */
-    qt_dot2x2_mve(x0, x1, w, k, &a0, &a1, &b0, &b1);
-    qt_dot2x2_mve(x0, x1, w + 32, k, &a2, &a3, &b2, &b3);
+    qt_dot4x2_mve(x0, x1, w, k, &a0, &a1, &a2, &a3, &b0, &b1, &b2, &b3);
     w += 4 * kp;
     if (cw) {
       a0 = (int32_t)((uint32_t)a0 + (uint32_t)cw[c] * (uint32_t)sx0);
@@ -329,7 +378,7 @@ QT_INLINE int32_t qt_dw_dot_mve(int32_t acc, const int8_t *x, const int16_t *w, 
 QT_INLINE void qt_dwconv_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out, int32_t mode, int32_t k_h, int32_t k_w) {
   const int32_t c = p->c, cw = (c + 3) & ~3;
   const int32_t row = p->in_w * c, tap_w = p->dil_w * c, tap_h = p->dil_h * row;
-  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->rqf, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max, 0, 0, 1 };
+  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->rqf, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max, p->rqf_fast, 0, 1 };
   qt_out_t o = qt_out_of(&g);
   const int16_t *wt = p->w;
   const int32_t in_off = p->input_offset;

@@ -54,9 +54,13 @@ export function rqfRecords(multipliers: FixedMultiplier[], mode: RoundingMode): 
   });
 }
 
-/** Whether every prepared multiplier takes the one-SMLAL path (qt_rqf_t sh >= 0): the kernels then skip the test. */
-export const rqfAllFast = (multipliers: FixedMultiplier[], mode: RoundingMode): number =>
-  multipliers.every(({ shift }) => (mode === 'tflite' ? shift < 0 : 31 - shift >= 32)) ? 1 : 0;
+/**
+ * qt_gemm_s8_t.rqf_fast: whether every multiplier takes the family's shortcut, so the kernels skip the test per
+ * output. DSP: the one-SMLAL path (qt_rqf_t sh >= 0: tflite shift < 0, qtool shift <= -1). Helium: the vector
+ * requantization without a left shift (tflite shift < 0) or with VMULH / VRSHL (qtool shift <= -2).
+ */
+export const rqfAllFast = (multipliers: FixedMultiplier[], mode: RoundingMode, family: FastFamily = 'dsp'): number =>
+  multipliers.every(({ shift }) => (mode === 'tflite' ? shift < 0 : shift <= (family === 'dsp' ? -1 : -2))) ? 1 : 0;
 
 /** Adjusted weights as rows [n][k] (weights [n, ...] with k values an output channel). */
 export function adjustedRows(w: WeightQuant, n: number): { adj: Int32Array; k: number } {
@@ -205,7 +209,7 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
     ['output_offset', p.outputOffset],
     ['act_min', p.clampLo],
     ['act_max', p.clampHi],
-    ['rqf_fast', family === 'dsp' ? rqfAllFast(p.multipliers, p.mode) : 0],
+    ['rqf_fast', rqfAllFast(p.multipliers, p.mode, family)],
     ['packed', packed ? 1 : 0],
     ['wsign', packed?.sign ?? 1],
   ];
@@ -458,7 +462,7 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
       ['output_offset', p.outputOffset],
       ['act_min', p.clampLo],
       ['act_max', p.clampHi],
-      ['rqf_fast', family === 'dsp' ? rqfAllFast(p.multipliers, p.mode) : 0],
+      ['rqf_fast', rqfAllFast(p.multipliers, p.mode, family)],
     ]),
   );
   const run = specialised(ctx, `qt_dwconv_spec_${family}(&${prefix}_fp, in, out)`, 'const int8_t *in, int8_t *out');

@@ -103,9 +103,9 @@ export const dspPacked = (w: WeightQuant): boolean => w.bits <= 4 && !w.signed &
  * of 4 output channels, then of 1; in a block, per 8 taps and channel one word of 8 nibbles q (taps 0..7 at bits
  * 0, 4, 16, 20, 8, 12, 24, 28: (word >> 4 j) & 0x000F000F is the SMLAD pair of the widened column's word j); then
  * the k % 8 last taps' adjusted weights [tap][channel], padded to an even count. Also the per-channel offsets o and
- * the sign (adj = sign q + o).
+ * the sign (adj = sign q + o). undefined when a tail weight does not fit int16.
  */
-export function dspPackedLayout(w: WeightQuant, n: number, k: number): { words: Int16Array; o: Int32Array; sign: number } {
+export function dspPackedLayout(w: WeightQuant, n: number, k: number): { words: Int16Array; o: Int32Array; sign: number } | undefined {
   const adj = adjustedWeights(w);
   const sign = w.anchor === 'min' ? 1 : -1;
   const o = Int32Array.from({ length: n }, (_, c) => w.offset[w.axis === undefined ? 0 : c]!);
@@ -122,7 +122,12 @@ export function dspPackedLayout(w: WeightQuant, n: number, k: number): { words: 
         out.push(word & 0xffff, word >>> 16);
       }
     let tail = 0;
-    for (let t = 0; t < kt; t++) for (let c = c0; c < c0 + b; c++, tail++) out.push(adj[c * k + 8 * k8 + t]!);
+    for (let t = 0; t < kt; t++)
+      for (let c = c0; c < c0 + b; c++, tail++) {
+        const v = adj[c * k + 8 * k8 + t]!;
+        if (v < -32768 || v > 32767) return undefined; // a far offset: the tail's adjusted weights leave int16
+        out.push(v);
+      }
     if (tail & 1) out.push(0);
     c0 += b;
   }
@@ -167,8 +172,7 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
   let wName: string;
   let cwName = 'NULL';
   let packed: { words: Int16Array; o: Int32Array; sign: number } | undefined;
-  if (family === 'dsp' && dspPacked(w)) {
-    packed = dspPackedLayout(w, n, k);
+  if (family === 'dsp' && dspPacked(w) && (packed = dspPackedLayout(w, n, k))) {
     wName = ctx.constArray('wq', 'int16_t', packed.words);
     cwName = ctx.constArray('wo', 'int32_t', packed.o);
   } else if (family === 'dsp') {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { targets } from '../src/target.js';
-import { dspGemmLayout, mveGemmLayout, rqfRecords } from '../src/kernels/mac_fast.js';
+import { dspGemmLayout, dspPackedLayout, mveGemmLayout, rqfRecords } from '../src/kernels/mac_fast.js';
 import { buildHost, requireCommand, runExe, STRICT, tempDir } from './cc.js';
 
 // The pieces of the fast MAC kernels (runtime/qt_mac_dsp.c, qt_mac_mve.c, helpers in qt_mac.h) that can be held
@@ -116,6 +116,22 @@ describe('fast weight layouts', () => {
     expect(dspGemmLayout(Int32Array.of(40000), 1, 1)).toBeUndefined();
     // an odd tail gets its padding zero
     expect(Array.from(dspGemmLayout(Int32Array.of(1, 2, 3, 4, 5), 1, 5)!)).toEqual([1, 3, 2, 4, 5, 0]);
+  });
+
+  it('DSP packed: 8 nibbles a word where (word >> 4j) & 0x000F000F pairs as the widened column, tail adjusted', () => {
+    // 1 channel x 10 taps, 4-bit, min-anchored, offset -3: q = tap + 1 (taps 0..7 packed, taps 8, 9 adjusted)
+    const w = { bits: 4, signed: false, anchor: 'min' as const, axis: 0, scale: [1], offset: [-3], shape: [1, 10], q: Int16Array.from({ length: 10 }, (_, t) => t + 1) };
+    const l = dspPackedLayout(w, 1, 10)!;
+    const word = ((l.words[0]! & 0xffff) | ((l.words[1]! & 0xffff) << 16)) >>> 0;
+    // the widened column's words: (x0, x2) (x1, x3) (x4, x6) (x5, x7)
+    const pairs = [0, 1, 2, 3].map((j) => [(word >>> (4 * j)) & 0xf, (word >>> (16 + 4 * j)) & 0xf]);
+    expect(pairs).toEqual([[1, 3], [2, 4], [5, 7], [6, 8]]);
+    expect(Array.from(l.words.slice(2))).toEqual([9 - 3, 10 - 3]); // adj = q + o of taps 8, 9 (q = 9, 10; an even count)
+    expect(Array.from(l.o)).toEqual([-3]);
+    expect(l.sign).toBe(1);
+    expect(dspPackedLayout({ ...w, anchor: 'max' }, 1, 10)!.sign).toBe(-1);
+    // a tail weight outside int16 (a far offset): no packed layout
+    expect(dspPackedLayout({ ...w, offset: [40000] }, 1, 10)).toBeUndefined();
   });
 
   it('MVE: int8 weights, a per-channel offset only where a channel leaves int8', () => {

@@ -120,6 +120,29 @@ describe('qtool compile through the CLI', () => {
     }
   });
 
+  it('cortex-m4 under a --flash the fast kernels exceed: the portable kernels where they fit, else QT501 with both figures', { timeout: 10 * 60_000 }, () => {
+    if (!requireCorpus('fast-kernel flash fallback on a corpus model')) return;
+    const model = corpus('mlperf-tiny/ic/pretrainedResnet_quant.tflite');
+    const fast = tmp();
+    expect(qtool(repoRoot, 'compile', model, '--keep-quant', '-o', join(fast, 'm'), '--target', 'cortex-m4').code).toBe(0);
+    const full = JSON.parse(readFileSync(join(fast, 'm/report.json'), 'utf8'));
+    expect(full.kernels).toBe('dsp');
+    const limit = full.memory.flashBytes - 1;
+    const ok = tmp();
+    const s = qtool(repoRoot, 'compile', model, '--keep-quant', '-o', join(ok, 'm'), '--target', 'cortex-m4', '--flash', String(limit));
+    expect(s.code).toBe(0);
+    expect(s.err).toContain(`the dsp kernels need flash ${fmt(full.memory.flashBytes)}`);
+    const small = JSON.parse(readFileSync(join(ok, 'm/report.json'), 'utf8'));
+    expect(small.kernels).toBe('portable');
+    expect(small.memory.flashBytes).toBeLessThanOrEqual(limit);
+    expect(readFileSync(join(ok, 'm', 'pretrainedresnet_quant.c'), 'utf8')).not.toContain('_spec_dsp(');
+    const e = tmp();
+    const r = qtool(repoRoot, 'compile', model, '--keep-quant', '-o', join(e, 'm'), '--target', 'cortex-m4', '--flash', String(small.memory.flashBytes - 1));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`= ${fmt(full.memory.flashBytes)} bytes > ${fmt(small.memory.flashBytes - 1)} available (with the portable kernels instead of the dsp ones: flash ${fmt(small.memory.flashBytes)}`);
+    expect(readdirSync(e)).toEqual([]);
+  });
+
   it('--flash one byte below the measured figure refuses with the numbers; exactly the figure compiles', { timeout: 10 * 60_000 }, () => {
     if (!requireCorpus('flash limit on a corpus model')) return;
     const model = corpus('mlperf-tiny/vww/vww_96_int8.tflite');

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { boards, cName, emitModel, isTarget, RAM_RESERVE, targets, type TargetName } from '@qtool/codegen';
+import { boards, cName, emitModel, isTarget, RAM_RESERVE, targets, type Target, type TargetName } from '@qtool/codegen';
 import { fail } from '@qtool/ir';
 import { opOf } from '@qtool/ops';
 import { serializeArtifact, ARTIFACT_FILE } from '@qtool/quantizer';
@@ -51,13 +51,30 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
   const name = cName(artifact.meta.source.file);
   const m = artifact.meta;
   const optionText = m.options.mode === 'tflite' ? '--keep-quant' : `--bits ${m.options.bits} --granularity ${m.options.granularity} --anchor ${m.options.anchor} --rounding ${m.options.rounding}${chains.length ? ' --chain auto' : ''}`;
-  const emitted = emitModel({ graph: artifact.graph, name, target, tool: m.tool, sourceFile: m.source.file, sourceSha256: m.source.sha256, options: optionText });
-  const code = measureCode(emitted.files, target, name);
-  const ram = emitted.arenaBytes + emitted.scratchBytes;
-  // measured: all the objects put in flash (code, read-only and initialised data); unmeasured: the weights alone
-  const flash = code ? code.text + code.rodata + code.data : emitted.constBytes;
+  const build = (t: Target) => {
+    const emitted = emitModel({ graph: artifact.graph, name, target: t, tool: m.tool, sourceFile: m.source.file, sourceSha256: m.source.sha256, options: optionText });
+    const code = measureCode(emitted.files, t, name);
+    // measured: all the objects put in flash (code, read-only and initialised data); unmeasured: the weights alone
+    const flash = code ? code.text + code.rodata + code.data : emitted.constBytes;
+    const ram = emitted.arenaBytes + emitted.scratchBytes;
+    const fits = (ramLimit === undefined || ram + RAM_RESERVE <= ramLimit) && (flashLimit === undefined || flash <= flashLimit);
+    return { emitted, code, flash, ram, fits, kernels: t.kernels };
+  };
+  let built = build(target);
+  // the fast kernels trade flash (widened weights, Winograd's transformed ones, a body per layer) and some scratch
+  // for speed: where they do not fit the limits, the portable kernels of the same CPU may
+  let portableNote = '';
+  if (!built.fits && target.kernels !== 'portable') {
+    const portable = build({ ...target, kernels: 'portable' });
+    portableNote = ` (with the portable kernels instead of the ${target.kernels} ones: flash ${formatInt(portable.flash)}, RAM ${formatInt(portable.ram + RAM_RESERVE)}, also over)`;
+    if (portable.fits) {
+      log(`the ${target.kernels} kernels need flash ${formatInt(built.flash)}, RAM ${formatInt(built.ram + RAM_RESERVE)} bytes: over the limits; compiled with the portable kernels (flash ${formatInt(portable.flash)}, RAM ${formatInt(portable.ram + RAM_RESERVE)})`);
+      built = portable;
+    }
+  }
+  const { emitted, code, flash, ram } = built;
   const flashParts = code
-    ? `code ${formatInt(code.text)}${code.linked ? ` (linked; ${formatInt(code.compiledText)} compiled)` : ''} + constant data ${formatInt(code.rodata + code.data)} (weights and tables ${formatInt(emitted.constBytes)}, the rest parameter structs)`
+    ? `code ${formatInt(code.text)}${code.linked ? ` (linked; ${formatInt(code.compiledText)} compiled)` : ''} + constant data ${formatInt(code.rodata + code.data)} (weights and tables ${formatInt(code.modelArrays)}, the rest parameter structs)`
     : `weights and tables ${formatInt(emitted.constBytes)} (code not measured: ${target.cc} missing)`;
 
   // refuse before writing anything
@@ -66,7 +83,7 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
     problems.push(`RAM: arena ${formatInt(emitted.arenaBytes)} + scratch ${formatInt(emitted.scratchBytes)} + runtime reserve ${formatInt(RAM_RESERVE)} = ${formatInt(ram + RAM_RESERVE)} bytes > ${formatInt(ramLimit)} available`);
   if (flashLimit !== undefined && flash > flashLimit)
     problems.push(`flash: ${flashParts} = ${formatInt(flash)} bytes > ${formatInt(flashLimit)} available`);
-  if (problems.length) fail('QT501', `model does not fit ${board ? `board ${board.name}` : 'the given limits'}: ${problems.join('; ')}`);
+  if (problems.length) fail('QT501', `model does not fit ${board ? `board ${board.name}` : 'the given limits'}: ${problems.join('; ')}${portableNote}`);
 
   const base = buildReport(artifact, float, ranges);
   // a chain's MACs are its stages' (the float model has no node of the chain's name)
@@ -81,6 +98,8 @@ export async function compile(model: string | undefined, opts: CompileOptions): 
     chains,
     chainsRefused,
     target: target.name,
+    // the kernel family the C uses: the target's, or 'portable' where the fast ones did not fit the limits
+    kernels: built.kernels,
     board: board?.name,
     memory: {
       arenaBytes: emitted.arenaBytes,

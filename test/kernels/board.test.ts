@@ -2,15 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeTensor, type Graph, type Tensor } from '@qtool/ir';
+import { makeTensor } from '@qtool/ir';
 import { boards, cName, emitModel, targets } from '@qtool/codegen';
-import { buildFirmware, DeviceLink, launchQemu } from '@qtool/firmware';
 import { calibrate, loadArtifact, quantizeGraph } from '@qtool/quantizer';
-import { runInt } from '@qtool/sim';
 import { loadPrepared } from '../../apps/qtool/src/model.js';
 import { compileQuietly, corpusCases, int8Samples, optionsOf, writeCalibration } from '../codegen/corpus-cases.js';
 import { floatSamples, int8Inputs, randomModel } from '../diff/random-models.js';
 import { corpus, requireCorpus } from '../support/corpus.js';
+import { runOnBoard } from './board-run.js';
 
 // The fast kernels with the real instructions: models compiled for each emulated board's CPU (mps2-an386: the
 // Cortex-M4 DSP kernels, qt_mac_dsp.c; mps3-an547: the Cortex-M55 Helium kernels, qt_mac_mve.c) are linked into
@@ -25,42 +24,6 @@ const RANDOM = Number(process.env.QT_BOARD_MODELS ?? 24);
 const INPUTS = 3;
 const work = mkdtempSync(join(tmpdir(), 'qtool-kernels-board-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-interface Job {
-  label: string;
-  dir: string;
-  graph: Graph;
-  inputs: Tensor[][];
-}
-
-/** Runs every job's inputs on the board's firmware; returns the mismatch messages. */
-async function runOnBoard(board: string, job: Job): Promise<string[]> {
-  const image = buildFirmware({ modelDir: job.dir, board });
-  const qemu = await launchQemu({ board, elf: image.elf });
-  const bad: string[] = [];
-  let link: DeviceLink | undefined;
-  try {
-    link = await DeviceLink.open(qemu.pty);
-    await link.hello();
-    for (const [s, ins] of job.inputs.entries()) {
-      const bytes = new Uint8Array(ins.flatMap((t) => Array.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))));
-      const { output } = await link.infer(bytes, image.model.outputBytes);
-      const sim = runInt(job.graph, new Map(job.graph.inputs.map((n, k) => [n, ins[k]!])));
-      let off = 0;
-      for (const o of job.graph.outputs) {
-        const want = sim.get(o)!.data as Int8Array;
-        const have = new Int8Array(output.buffer, output.byteOffset + off, want.length);
-        const i = want.findIndex((v, j) => v !== have[j]);
-        if (i >= 0) bad.push(`${board} ${job.label}: input ${s}, output '${o}' element ${i}: board ${have[i]} vs sim ${want[i]}`);
-        off += want.length;
-      }
-    }
-  } finally {
-    await link?.close();
-    await qemu.stop();
-  }
-  return bad;
-}
 
 const boardsUnderTest = ['mps2-an386', 'mps3-an547'] as const;
 const kernelFamily = { 'mps2-an386': 'dsp', 'mps3-an547': 'mve' } as const;

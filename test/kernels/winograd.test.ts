@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cName, emitModel, targets } from '@qtool/codegen';
-import { buildFirmware, DeviceLink, launchQemu } from '@qtool/firmware';
 import { calibrate, quantizeGraph } from '@qtool/quantizer';
-import { runInt } from '@qtool/sim';
 import { compareHostWithSim, HostBuilder } from '../diff/c-build.js';
 import { floatSamples, int8Inputs, randomWinogradModel } from '../diff/random-models.js';
+import { runOnBoard } from './board-run.js';
 
 // Winograd F(2x2, 3x3) on the Cortex-M4 (qt_wino_spec_dsp, runtime/qt_mac_dsp_impl.h): random 3x3 stride-1 conv
 // models (randomWinogradModel) emitted for cortex-m4, every output byte equal to the integer simulator's: with
@@ -56,24 +55,7 @@ describe('Winograd F(2x2, 3x3) conv equals the integer simulator', () => {
       const dir = join(work, `wino${seed}`);
       mkdirSync(dir, { recursive: true });
       for (const [f, text] of files) writeFileSync(join(dir, f), text);
-      const image = buildFirmware({ modelDir: dir, board: 'mps2-an386' });
-      const qemu = await launchQemu({ board: 'mps2-an386', elf: image.elf });
-      let link: DeviceLink | undefined;
-      try {
-        link = await DeviceLink.open(qemu.pty);
-        await link.hello();
-        for (const [s, ins] of int8Inputs(q, seed * 7919, INPUTS).entries()) {
-          const bytes = new Uint8Array(ins.flatMap((t) => Array.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))));
-          const { output } = await link.infer(bytes, image.model.outputBytes);
-          const want = runInt(q, new Map(q.inputs.map((n, k) => [n, ins[k]!]))).get(q.outputs[0]!)!.data as Int8Array;
-          const have = new Int8Array(output.buffer, output.byteOffset, want.length);
-          const i = want.findIndex((v, j) => v !== have[j]);
-          if (i >= 0) mismatches.push(`${m.description}: input ${s}, element ${i}: board ${have[i]} vs sim ${want[i]}`);
-        }
-      } finally {
-        await link?.close();
-        await qemu.stop();
-      }
+      mismatches.push(...(await runOnBoard('mps2-an386', { label: m.description, dir, graph: q, inputs: int8Inputs(q, seed * 7919, INPUTS) })));
     }
     console.log(`mps2-an386: ${BOARD_MODELS} random Winograd models, ${mismatches.length} mismatches`);
     expect(mismatches).toEqual([]);

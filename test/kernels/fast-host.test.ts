@@ -1,6 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTensor } from '@qtool/ir';
 import { cName, emitModel, targets, type TargetName } from '@qtool/codegen';
-import { calibrate, quantizeGraph } from '@qtool/quantizer';
+import { calibrate, loadArtifact, quantizeGraph } from '@qtool/quantizer';
+import { compileQuietly, corpusCases, int8Samples, optionsOf } from '../codegen/corpus-cases.js';
+import { corpus, requireCorpus } from '../support/corpus.js';
 import { compareHostWithSim, HostBuilder } from '../diff/c-build.js';
 import { floatSamples, int8Inputs, randomModel } from '../diff/random-models.js';
 
@@ -42,4 +48,29 @@ describe('fast kernels (host twins of the instructions) equal the integer simula
       expect(fastLayers).toBeGreaterThan(MODELS / 2);
       expect(mismatches).toEqual([]);
     });
+});
+
+// TFLite's rounding through the DSP and Helium kernels on the host (random models use qtool's): the corpus int8
+// models kept with --keep-quant, compiled for each fast target, host twins against the simulator.
+describe('fast kernels (host twins) on the corpus int8 models, TFLite rounding', () => {
+  const present = requireCorpus('fast kernels host twins: corpus int8 models');
+  for (const t of ['cortex-m4', 'cortex-m55'] as TargetName[])
+    for (const label of ['micro_speech', 'person_detect', 'MLPerf IC', 'MLPerf VWW'])
+      (present ? it : it.skip)(`${t}: ${label} (keep-quant) x ${INPUTS} inputs, 0 mismatches`, { timeout: 10 * 60_000 }, async () => {
+        const c = corpusCases.find((x) => x.label === label && x.mode !== 'ours' && !x.options?.keepQuant)!;
+        const dir = mkdtempSync(join(tmpdir(), 'qtool-fast-corpus-'));
+        try {
+          await compileQuietly(corpus(c.file), { ...optionsOf(c), output: dir, target: t });
+          const g = loadArtifact(dir).graph;
+          const name = cName(`corpus_${label}`);
+          const emitted = emitModel({ graph: g, name, target: targets[t], tool: 'qtool-test', sourceFile: c.file, sourceSha256: '0'.repeat(64), options: '--keep-quant' });
+          expect((emitted.files.get(`${name}.c`)!.match(/qt_(conv|fc|dwconv|wino)_spec_(dsp|mve)\(/g) ?? []).length).toBeGreaterThan(0);
+          const exe = new HostBuilder().build(name, emitted.files, name);
+          const inputs = int8Samples(c, g, INPUTS, 0xfa57).map((ins) => ins.map((x, k) => makeTensor('int8', g.tensors.get(g.inputs[k]!)!.shape, x)));
+          const r = compareHostWithSim(label, g, exe, inputs);
+          expect(r.mismatches).toEqual([]);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
 });

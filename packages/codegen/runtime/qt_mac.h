@@ -119,6 +119,8 @@ typedef struct {
   int32_t packed;                /* DSP, 1: w holds the stored q of <= 4-bit weights packed (qt_gemm_row_packed_dsp), cw their
                                     offsets o[c], adj = wsign * q + o[c] */
   int32_t wsign;                 /* +1 (anchor min) or -1 (anchor max), with packed */
+  int32_t rq2;                   /* DSP, 1: weights and bias doubled at compile time, so the kernels accumulate 2 acc, and R is
+                                    SMMULR(2 acc, m) then rdivpot by rqf.sh with its nudge rqf.k_lo0 (qt_out) */
 } qt_gemm_s8_t;
 
 /* conv with groups = 1 (NHWC): each output pixel's im2col column (k_h * k_w * in_c bytes, padded cells =
@@ -159,6 +161,7 @@ typedef struct {
   int32_t output_offset;
   int32_t act_min, act_max;
   int32_t rqf_fast;              /* as qt_gemm_s8_t's */
+  int32_t rq2;                   /* as qt_gemm_s8_t's (w, bias and fbias doubled) */
 } qt_dwconv_fast_t;
 
 /* 3x3 conv, stride 1, dilation 1, groups 1, in_c % 4 == 0, by Winograd F(2x2, 3x3) (Cortex-M4 DSP): output tiles
@@ -233,6 +236,17 @@ QT_INLINE int32_t qt_rq_fast(int32_t mode, int32_t acc, int32_t m, int32_t shift
   return qt_rq_other(mode, acc, m, shift);
 }
 
+/* floor((a b + 2^31) / 2^32): one SMMULR on Arm with the DSP extension */
+#if defined(__ARM_FEATURE_DSP)
+static inline int32_t qt_smmulr_mac(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+#else
+static inline int32_t qt_smmulr_mac(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32); }
+#endif
+
 /* The output step of every MAC op, as qt_mac.c's qt_mac_output: clamp(sat32(R + output_offset), lo, hi) is
    clamp(R, lo - output_offset, hi - output_offset) + output_offset (no 64-bit add). The layer's fields are
    copied into a local qt_out_t first: the int8 output stores may alias anything, so fields read through the
@@ -243,6 +257,7 @@ typedef struct {
   int32_t per_channel, mode, lo, hi, offset;
   int32_t full; /* the clamp is the whole int8 range: clamp(sat32(R + offset)) is QT_SAT8_ADD(R, offset) */
   int32_t fast; /* the layer's rqf_fast */
+  int32_t rq2;  /* the layer's rq2 */
 } qt_out_t;
 
 QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {
@@ -256,6 +271,7 @@ QT_INLINE qt_out_t qt_out_of(const qt_gemm_s8_t *g) {
   o.full = g->act_min == -128 && g->act_max == 127;
   o.hi = g->act_max - g->output_offset;
   o.fast = g->rqf_fast;
+  o.rq2 = g->rq2;
   return o;
 }
 
@@ -266,7 +282,10 @@ QT_INLINE int8_t qt_out(int32_t acc, const qt_out_t *o, int32_t c) {
 #else
   const qt_rqf_t *q = &o->rqf[o->per_channel ? c : 0];
   int32_t r;
-  if (o->fast || q->sh >= 0) {
+  if (o->rq2) { /* acc is 2 acc: srdhm(acc, m) = floor((2 acc m + 2^31) / 2^32), then rdivpot by e = sh >= 1 */
+    const int32_t v = qt_smmulr_mac(acc, q->m);
+    r = (v + (int32_t)q->k_lo0 - (int32_t)((uint32_t)v >> 31)) >> q->sh;
+  } else if (o->fast || q->sh >= 0) {
     const int neg = o->mode == QT_MODE_TFLITE && acc < 0; /* qtool's K is the same for both signs */
     const uint64_t k = ((uint64_t)(uint32_t)(neg ? q->k_hi1 : q->k_hi0) << 32) | (neg ? q->k_lo1 : q->k_lo0);
     r = (int32_t)((int64_t)((uint64_t)((int64_t)acc * q->m) + k) >> 32) >> q->sh;

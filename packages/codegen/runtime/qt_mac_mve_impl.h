@@ -378,7 +378,7 @@ QT_INLINE int32_t qt_dw_dot_mve(int32_t acc, const int8_t *x, const int16_t *w, 
 QT_INLINE void qt_dwconv_mve(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *out, int32_t mode, int32_t k_h, int32_t k_w) {
   const int32_t c = p->c, cw = (c + 3) & ~3;
   const int32_t row = p->in_w * c, tap_w = p->dil_w * c, tap_h = p->dil_h * row;
-  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->rqf, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max, p->rqf_fast, 0, 1 };
+  const qt_gemm_s8_t g = { 0, c, 0, 0, 0, p->requant, p->rqf, p->per_channel_requant, p->mode, p->output_offset, p->act_min, p->act_max, p->rqf_fast, 0, 1, 0 };
   qt_out_t o = qt_out_of(&g);
   const int16_t *wt = p->w;
   const int32_t in_off = p->input_offset;

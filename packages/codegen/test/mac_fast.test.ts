@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { targets } from '../src/target.js';
-import { dspGemmLayout, dspPackedLayout, mveGemmLayout, rqfRecords } from '../src/kernels/mac_fast.js';
+import { dspGemmLayout, dspPackedLayout, mveGemmLayout, rq2Records, rqfRecords } from '../src/kernels/mac_fast.js';
 import { buildHost, requireCommand, runExe, STRICT, tempDir } from './cc.js';
 
 // The pieces of the fast MAC kernels (runtime/qt_mac_dsp.c, qt_mac_mve.c, helpers in qt_mac.h) that can be held
@@ -77,6 +77,7 @@ int main(void) {
     qt_out_t o;
     o.rq = &rq; o.rqf = &rqf[c]; o.per_channel = 0; o.mode = modes[c]; o.offset = 0; o.lo = -128; o.hi = 127; o.full = 0;
     o.fast = rqf[c].sh >= 0; /* as a layer whose every multiplier is prepared (rqf_fast) */
+    o.rq2 = 0;
     if (rqf[c].sh >= 0) fast++;
     for (i = 0; i < (1 << 20); i++) {
       int32_t x = (int32_t)rnd(), want, got;
@@ -100,6 +101,48 @@ int main(void) {
     expect(n).toBe(cases.length * 2 ** 20);
     // the prepared path takes every negative shift (the usual case: M < 1/2), qt_rq the others
     expect(fast).toBe(cases.filter((c) => c.shift < 0).length);
+  });
+
+  it('rq2: on the doubled accumulator (SMMULR, then rdivpot), tflite, every shift < 0, |acc| < 2^30 incl. the edges', { timeout: 120_000 }, () => {
+    requireCommand('cc');
+    let seed = 11;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed);
+    const cases: { m: number; shift: number }[] = [];
+    for (let shift = -31; shift <= -1; shift++)
+      for (const m of [0, 2 ** 30, 2 ** 31 - 1, 2 ** 30 + (rnd() % 2 ** 30), 2 ** 30 + (rnd() % 2 ** 30)]) cases.push({ m, shift });
+    const main = `#define QT_MAC_FAST_IMPL
+#include "qt_runtime.h"
+#include <stdio.h>
+static const qt_rqf_t rqf[${cases.length}] = { ${rq2Records(cases.map((c) => ({ multiplier: c.m, shift: c.shift }))).join(', ')} };
+static uint64_t s = 88172645463325252ull;
+static uint32_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return (uint32_t)s; }
+int main(void) {
+  long bad = 0, n = 0;
+  int c, i;
+  for (c = 0; c < ${cases.length}; c++) {
+    qt_out_t o;
+    o.rq = NULL; o.rqf = &rqf[c]; o.per_channel = 0; o.mode = QT_MODE_TFLITE; o.offset = 0; o.lo = -128; o.hi = 127;
+    o.full = 0; o.fast = 1; o.rq2 = 1;
+    for (i = 0; i < (1 << 20); i++) {
+      int32_t x = (int32_t)rnd() >> 2, want, got; /* |x| < 2^30 */
+      if (i % 3 == 0) x >>= (rnd() % 31);
+      if (i < 4) x = i == 0 ? -(1 << 30) + 1 : i == 1 ? (1 << 30) - 1 : i == 2 ? 0 : -1;
+      want = qt_clamp(qt_rq(QT_MODE_TFLITE, x, rqf[c].m, rqf[c].shift), -128, 127);
+      got = qt_out(2 * x, &o, 0);
+      n++;
+      if (want != got && bad++ < 5) printf("m %d shift %d x %d: qt_rq %d, qt_out %d\\n", rqf[c].m, rqf[c].shift, x, want, got);
+    }
+  }
+  printf("%ld %ld\\n", n, bad);
+  return 0;
+}
+`;
+    const exe = buildHost(tempDir('rq2'), { 'main.c': main }, 'main.c', [RUNTIME]);
+    const out = runExe(exe, new Uint8Array()).toString().trim().split('\n');
+    const [n, bad] = out.at(-1)!.split(' ').map(Number);
+    expect(out.slice(0, -1)).toEqual([]);
+    expect(bad).toBe(0);
+    expect(n).toBe(cases.length * 2 ** 20);
   });
 });
 

@@ -62,6 +62,32 @@ export function rqfRecords(multipliers: FixedMultiplier[], mode: RoundingMode): 
 export const rqfAllFast = (multipliers: FixedMultiplier[], mode: RoundingMode, family: FastFamily = 'dsp'): number =>
   multipliers.every(({ shift }) => (mode === 'tflite' ? shift < 0 : shift <= (family === 'dsp' ? -1 : -2))) ? 1 : 0;
 
+/**
+ * Whether a DSP layer takes the doubled-accumulator requantization (qt_gemm_s8_t.rq2): tflite with every shift < 0,
+ * every doubled adjusted weight in int16, and every channel's accumulator below 2^30 in magnitude for any input
+ * (|bias| + max |x'| * sum |adj|, x' = x + inputOffset over int8 x), so that 2 acc fits int32 and srdhm(acc, m) is
+ * SMMULR(2 acc, m) exactly. adj as rows [n][k].
+ */
+export function rq2Ok(adj: Int32Array, n: number, bias: Int32Array, p: OutputParams): boolean {
+  if (p.mode !== 'tflite' || !p.multipliers.every(({ shift }) => shift < 0)) return false;
+  const k = adj.length / n;
+  const maxX = Math.max(Math.abs(-128 + p.inputOffset), Math.abs(127 + p.inputOffset));
+  for (let c = 0; c < n; c++) {
+    let s = 0;
+    for (let i = c * k; i < (c + 1) * k; i++) {
+      if (Math.abs(2 * adj[i]!) > 32767) return false;
+      s += Math.abs(adj[i]!);
+    }
+    if (Math.abs(bias[c] ?? 0) + maxX * s >= 2 ** 30) return false;
+  }
+  return true;
+}
+
+/** The rq2 records (qt_rqf_t): m, shift, sh = e = -shift, k_lo0 = 2^(e-1) the rdivpot nudge. */
+export function rq2Records(multipliers: FixedMultiplier[]): string[] {
+  return multipliers.map(({ multiplier: m, shift }) => `{ ${[m, shift, -shift, 2 ** (-shift - 1), 0, 0, 0, 0].map(cInt).join(', ')} }`);
+}
+
 /** Adjusted weights as rows [n][k] (weights [n, ...] with k values an output channel). */
 export function adjustedRows(w: WeightQuant, n: number): { adj: Int32Array; k: number } {
   return { adj: adjustedWeights(w), k: w.q.length / n };
@@ -172,11 +198,14 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
   let wName: string;
   let cwName = 'NULL';
   let packed: { words: Int16Array; o: Int32Array; sign: number } | undefined;
+  // DSP, tflite: weights and folded bias doubled where the requantization may take SMMULR (rq2Ok)
+  const rq2 = family === 'dsp' && !(dspPacked(w) && dspPackedLayout(w, n, k)) && rq2Ok(adj, n, bias, p);
+  const scale = rq2 ? 2 : 1;
   if (family === 'dsp' && dspPacked(w) && (packed = dspPackedLayout(w, n, k))) {
     wName = ctx.constArray('wq', 'int16_t', packed.words);
     cwName = ctx.constArray('wo', 'int32_t', packed.o);
   } else if (family === 'dsp') {
-    const layout = dspGemmLayout(adj, n, k);
+    const layout = dspGemmLayout(rq2 ? adj.map((v) => 2 * v) : adj, n, k);
     if (!layout) return undefined;
     wName = ctx.constArray('wf', 'int16_t', layout);
   } else {
@@ -190,12 +219,12 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
   for (let c = 0; c < n; c++) {
     let s = 0;
     for (let i = c * k; i < (c + 1) * k; i++) s += adj[i]!;
-    fbias[c] = wrap32(wrap32(bias[c] ?? 0) + wrap32(p.inputOffset * s));
+    fbias[c] = wrap32(scale * wrap32(wrap32(bias[c] ?? 0) + wrap32(p.inputOffset * s)));
   }
   const fb = ctx.constArray('fbias', 'int32_t', fbias);
   const rq = family === 'dsp' ? 'NULL' : emitRequant(ctx, p.multipliers, n); // DSP reads the prepared rqf only
   // prepared multipliers for the scalar requantization of the DSP kernels; Helium requantizes in vectors
-  const rqf = family === 'dsp' ? ctx.constRecords('rqf', 'qt_rqf_t', 32, rqfRecords(p.multipliers, p.mode)) : 'NULL';
+  const rqf = family === 'dsp' ? ctx.constRecords('rqf', 'qt_rqf_t', 32, rq2 ? rq2Records(p.multipliers) : rqfRecords(p.multipliers, p.mode)) : 'NULL';
   const fields: CField[] = [
     ['k', k],
     ['n', n],
@@ -216,6 +245,7 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
     ['rqf_fast', rqfAllFast(p.multipliers, p.mode, family)],
     ['packed', packed ? 1 : 0],
     ['wsign', packed?.sign ?? 1],
+    ['rq2', rq2 ? 1 : 0, rq2 ? 'weights and bias doubled: R = rdivpot(SMMULR(2 acc, m))' : 'the prepared rqf'],
   ];
   return cStruct('qt_gemm_s8_t', 'X', fields).replace(/^static const qt_gemm_s8_t X = /, '').replace(/;$/, '');
 }
@@ -416,10 +446,13 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
   const wt = new Int16Array(taps * cw);
   // DSP [quad][tap][4] (a whole quad as 0, 2, 1, 3: SXTB16's lanes), Helium [tap][c rounded up to 4]
   const order = family === 'dsp' ? [0, 2, 1, 3] : [0, 1, 2, 3];
+  // DSP, tflite: weights, bias and folded bias doubled where the requantization may take SMMULR (rq2Ok)
+  const rq2 = family === 'dsp' && rq2Ok(adj, c, bias, p);
+  const scale = rq2 ? 2 : 1;
   for (let t = 0; t < taps; t++)
     for (let ch = 0; ch < c; ch++) {
       const src = ch < (c & ~3) ? (ch & ~3) + order[ch & 3]! : ch;
-      wt[family === 'dsp' ? (ch & ~3) * taps + t * 4 + (ch & 3) : t * cw + ch] = adj[src * taps + t]!;
+      wt[family === 'dsp' ? (ch & ~3) * taps + t * 4 + (ch & 3) : t * cw + ch] = scale * adj[src * taps + t]!;
     }
   const wName = ctx.constArray('wf', 'int16_t', wt);
   // Helium's gather path: [c][taps rounded up to 8], zero padded
@@ -430,16 +463,16 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
     for (let ch = 0; ch < c; ch++) for (let t = 0; t < taps; t++) wc[ch * tp + t] = adj[ch * taps + t]!;
     wcName = ctx.constArray('wc', 'int16_t', wc);
   }
-  const b = bias.every((v) => v === 0) ? 'NULL' : ctx.constArray('bias', 'int32_t', bias);
+  const b = bias.every((v) => v === 0) ? 'NULL' : ctx.constArray('bias', 'int32_t', bias.map((v) => wrap32(scale * v)));
   // a window inside the input: bias + inputOffset * sum over the taps of adj, mod 2^32
   const fbias = Int32Array.from({ length: c }, (_, ch) => {
     let s = 0;
     for (let t = 0; t < taps; t++) s += adj[ch * taps + t]!;
-    return wrap32(wrap32(bias[ch] ?? 0) + wrap32(p.inputOffset * s));
+    return wrap32(scale * wrap32(wrap32(bias[ch] ?? 0) + wrap32(p.inputOffset * s)));
   });
   const fb = ctx.constArray('fbias', 'int32_t', fbias);
   const rq = family === 'dsp' ? 'NULL' : emitRequant(ctx, p.multipliers, c); // DSP reads the prepared rqf only
-  const rqf = family === 'dsp' ? ctx.constRecords('rqf', 'qt_rqf_t', 32, rqfRecords(p.multipliers, p.mode)) : 'NULL';
+  const rqf = family === 'dsp' ? ctx.constRecords('rqf', 'qt_rqf_t', 32, rq2 ? rq2Records(p.multipliers) : rqfRecords(p.multipliers, p.mode)) : 'NULL';
   ctx.declare(
     cStruct('qt_dwconv_fast_t', `${prefix}_fp`, [
       ...geom,
@@ -467,6 +500,7 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
       ['act_min', p.clampLo],
       ['act_max', p.clampHi],
       ['rqf_fast', rqfAllFast(p.multipliers, p.mode, family)],
+      ['rq2', rq2 ? 1 : 0],
     ]),
   );
   const run = specialised(ctx, `qt_dwconv_spec_${family}(&${prefix}_fp, in, out)`, 'const int8_t *in, int8_t *out');

@@ -6,7 +6,9 @@
    output channels in blocks of 4 (then blocks of 1 for the rest); in a block, for each group of 4 taps
    k0..k3, for each channel of the block the pair (w[k0], w[k2]) then (w[k1], w[k3]): the lanes SXTB16 makes of
    4 input bytes (bytes 0 and 2, then 1 and 3 rotated), so one SMLAD takes two taps. Then the k % 4 last taps,
-   [tap][channel of the block], padded with a 0 to an even count (the next block stays word aligned). */
+   [tap][channel of the block], padded with a 0 to an even count (the next block stays word aligned).
+   Also here: the packed sub-byte row (qt_gemm_row_packed_dsp), Winograd F(2x2, 3x3) (qt_wino_spec_dsp), the
+   depthwise conv, and the layer bodies a generated model inlines per layer (qt_*_spec_dsp). */
 #ifndef QT_MAC_DSP_IMPL_H
 #define QT_MAC_DSP_IMPL_H
 #define QT_MAC_FAST_IMPL

@@ -1,9 +1,11 @@
 /* qt_mac_mve_impl.h: conv, depthwise conv and fully_connected for the Cortex-M55 with Helium (MVE), through arm_mve.h.
    Same integers as qt_mac.c (see qt_mac.h, "fast kernels", for the algebra).
 
-   gemm: weights int8 [n][k] (adj = w + cw[c], packages/codegen/src/kernels/mac_fast.ts), the int8 column read in
-   16-byte vectors, one VMLADAVA (16 multiply-accumulates into a scalar) per vector per channel, four channels per
-   column load; the k % 16 last taps through tail-predicated loads (inactive lanes read nothing and hold 0).
+   gemm: weights int8 in 16-tap chunks, 4 channels interleaved (adj = w + cw[c], mveGemmLayout in
+   packages/codegen/src/kernels/mac_fast.ts), the int8 column read in 16-byte vectors, one VMLADAVA (16
+   multiply-accumulates into a scalar) per vector per channel, four channels per column load and, for convs, two
+   output pixels per weight load (qt_dot4x2_mve); the k % 16 last taps through tail-predicated loads (inactive
+   lanes read nothing and hold 0). Depthwise windows inside the input gather each channel's taps.
    Requantization four channels at a time: tflite's srdhm is VQRDMULH exactly (floor((a b + 2^30) / 2^31),
    saturating only at a = b = INT32_MIN), its rdivpot is VRSHL by -e after subtracting 1 from negative values
    (ties away from zero, as (v + 2^(e-1) - (v < 0)) >> e), and sat32(R + output_offset) is VQADD. qtool's

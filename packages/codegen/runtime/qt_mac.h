@@ -199,6 +199,9 @@ void qt_dwconv_s8_mve_3x3(const qt_dwconv_fast_t *p, const int8_t *in, int8_t *o
    a model source that included qt_runtime.h first still gets them. */
 #if defined(QT_MAC_FAST_IMPL) && !defined(QT_MAC_FAST_HELPERS)
 #define QT_MAC_FAST_HELPERS
+#if defined(__ARM_FEATURE_MVE)
+#include <arm_mve.h> /* qt_copy8 / qt_fill8 in vectors */
+#endif
 /* R(acc, m, s) of the mode, the same integer as qt_rq (qt_math.h) in fewer instructions on the common shifts:
    - qtool, r = 31 - s >= 32: (acc * m + 2^(r-1)) >> r = (hi32(acc * m) + 2^(r-33)) >> (r - 32) for r > 32 (the
      added power of two has no low word), (acc * m + 2^31) >> 32 for r = 32; |acc * m| < 2^62, so no saturation;
@@ -314,22 +317,37 @@ static inline uint32_t qt_ld32(const void *p) {
 }
 static inline void qt_st32(void *p, uint32_t v) { QT_MEMCPY(p, &v, 4); }
 
-/* n bytes, word by word where it can (newlib-nano's memcpy goes byte by byte). */
-static inline void qt_copy8(int8_t *d, const int8_t *s, int32_t n) {
+/* n bytes: 16 a predicated vector load / store pair with Helium (the last < 16 predicated), else word by word
+   where it can (newlib-nano's memcpy goes byte by byte). */
+QT_INLINE void qt_copy8(int8_t *d, const int8_t *s, int32_t n) {
   int32_t i = 0;
+#if defined(__ARM_FEATURE_MVE)
+  for (; i + 16 <= n; i += 16) vstrbq_s8(d + i, vldrbq_s8(s + i));
+  if (i < n) {
+    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+    vstrbq_p_s8(d + i, vldrbq_z_s8(s + i, p), p);
+  }
+#else
   for (; i + 4 <= n; i += 4) {
     qt_st32(d + i, qt_ld32(s + i));
   }
   for (; i < n; i++) d[i] = s[i];
+#endif
 }
 
-static inline void qt_fill8(int8_t *d, int32_t v, int32_t n) {
-  int32_t i;
-  for (i = 0; i < n; i++) d[i] = (int8_t)v;
+QT_INLINE void qt_fill8(int8_t *d, int32_t v, int32_t n) {
+  int32_t i = 0;
+#if defined(__ARM_FEATURE_MVE)
+  const int8x16_t vv = vdupq_n_s8((int8_t)v);
+  for (; i + 16 <= n; i += 16) vstrbq_s8(d + i, vv);
+  if (i < n) vstrbq_p_s8(d + i, vv, vctp8q((uint32_t)(n - i)));
+#else
+  for (; i < n; i++) d[i] = (int8_t)v;
+#endif
 }
 
 /* The im2col column of output pixel (oh, ow) of batch b: k_h * k_w * in_c bytes, padded cells = pad_value. */
-static inline void qt_im2col(const qt_conv_fast_t *p, const int8_t *xb, int32_t oh, int32_t ow, int8_t *col) {
+QT_INLINE void qt_im2col(const qt_conv_fast_t *p, const int8_t *xb, int32_t oh, int32_t ow, int8_t *col) {
   const int32_t ih0 = oh * p->stride_h - p->pad_top;
   const int32_t iw0 = ow * p->stride_w - p->pad_left;
   const int32_t in_c = p->in_c;

@@ -150,6 +150,41 @@ QT_INLINE void qt_block8_dsp(const int16_t **xpp, const int16_t **wpp, int32_t n
 }
 #endif
 
+/* A block of 4 channels over k4 groups of 4 taps of the widened column: *xpp and *wpp advance past them. */
+QT_INLINE void qt_dot4_dsp(const int16_t **xpp, const int16_t **wpp, int32_t k4, int32_t *a0p, int32_t *a1p, int32_t *a2p, int32_t *a3p) {
+  const int16_t *xp = *xpp, *w = *wpp;
+  int32_t a0 = *a0p, a1 = *a1p, a2 = *a2p, a3 = *a3p, i;
+#if defined(__ARM_FEATURE_DSP)
+  if (k4 >= 2) {
+    qt_block8_dsp(&xp, &w, k4 >> 1, &a0, &a1, &a2, &a3);
+    i = k4 & ~1;
+  } else {
+    i = 0;
+  }
+#else
+  for (i = 0; i + 2 <= k4; i += 2, xp += 8, w += 32) {
+    qt_pair_t xv, xv2;
+    QT_LDRD(xv, xp, 0);
+    QT_DSP_STEP4(xv, w, a0, a1, a2, a3);
+    QT_LDRD(xv2, xp, 8);
+    QT_DSP_STEP4(xv2, w + 16, a0, a1, a2, a3);
+  }
+#endif
+  if (i < k4) {
+    qt_pair_t xv;
+    QT_LDRD(xv, xp, 0);
+    QT_DSP_STEP4(xv, w, a0, a1, a2, a3);
+    xp += 4;
+    w += 16;
+  }
+  *xpp = xp;
+  *wpp = w;
+  *a0p = a0;
+  *a1p = a1;
+  *a2p = a2;
+  *a3p = a3;
+}
+
 /* The packed sub-byte row (g->packed; weights of <= 4 bits, never widened or copied): per block of 4 channels
    (then of 1), per 8 taps, one word per channel holding the 8 stored q (unsigned nibbles) where (word >> 4 j) &
    0x000F000F is the SMLAD pair of the widened column's word j (nibble positions 0, 16 / 4, 20 / 8, 24 / 12, 28 for
@@ -276,29 +311,7 @@ QT_INLINE void qt_gemm_row_dsp(const qt_gemm_s8_t *g, const int16_t *x16, const 
     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
     if (x16) {
       const int16_t *xp = x16;
-#if defined(__ARM_FEATURE_DSP)
-      if (k4 >= 2) {
-        qt_block8_dsp(&xp, &w, k4 >> 1, &a0, &a1, &a2, &a3);
-        i = k4 & ~1;
-      } else {
-        i = 0;
-      }
-#else
-      for (i = 0; i + 2 <= k4; i += 2, xp += 8, w += 32) {
-        qt_pair_t xv, xv2;
-        QT_LDRD(xv, xp, 0);
-        QT_DSP_STEP4(xv, w, a0, a1, a2, a3);
-        QT_LDRD(xv2, xp, 8);
-        QT_DSP_STEP4(xv2, w + 16, a0, a1, a2, a3);
-      }
-#endif
-      if (i < k4) {
-        qt_pair_t xv;
-        QT_LDRD(xv, xp, 0);
-        QT_DSP_STEP4(xv, w, a0, a1, a2, a3);
-        xp += 4;
-        w += 16;
-      }
+      qt_dot4_dsp(&xp, &w, k4, &a0, &a1, &a2, &a3);
       for (j = 0; j < kt; j++, w += 4) {
         a0 = qt_mla(a0, w[0], xp[j]);
         a1 = qt_mla(a1, w[1], xp[j]);
@@ -489,28 +502,7 @@ QT_INLINE void qt_gemm_raw_dsp(const int16_t *w, int32_t k, int32_t n, const int
   for (c = 0; c < n4; c += 4) {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     const int16_t *xp = x16;
-#if defined(__ARM_FEATURE_DSP)
-    if (k4 >= 2) {
-      qt_block8_dsp(&xp, &w, k4 >> 1, &a0, &a1, &a2, &a3);
-      i = k4 & ~1;
-    } else {
-      i = 0;
-    }
-#else
-    for (i = 0; i + 2 <= k4; i += 2, xp += 8, w += 32) {
-      qt_pair_t xv, xv2;
-      QT_LDRD(xv, xp, 0);
-      QT_DSP_STEP4(xv, w, a0, a1, a2, a3);
-      QT_LDRD(xv2, xp, 8);
-      QT_DSP_STEP4(xv2, w + 16, a0, a1, a2, a3);
-    }
-#endif
-    if (i < k4) {
-      qt_pair_t xv;
-      QT_LDRD(xv, xp, 0);
-      QT_DSP_STEP4(xv, w, a0, a1, a2, a3);
-      w += 16;
-    }
+    qt_dot4_dsp(&xp, &w, k4, &a0, &a1, &a2, &a3);
     out[c] = a0;
     out[c + 1] = a1;
     out[c + 2] = a2;

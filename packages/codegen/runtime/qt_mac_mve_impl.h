@@ -308,61 +308,6 @@ QT_INLINE void qt_gemm_row2_mve(const qt_gemm_s8_t *g, const int8_t *x0, const i
 #endif
 }
 
-/* The im2col column of output pixel (oh, ow) with vector copies: a run of taps inside the input row is copied 16
-   bytes per load/store pair (the last < 16 predicated), padded cells filled 16 at a time (qt_im2col's column, in fewer
-   instructions where in_c or k_w * in_c is more than a few bytes). */
-QT_INLINE void qt_copy8_mve(int8_t *d, const int8_t *s, int32_t n) {
-#if defined(__ARM_FEATURE_MVE)
-  int32_t i;
-  for (i = 0; i + 16 <= n; i += 16) vstrbq_s8(d + i, vldrbq_s8(s + i));
-  if (i < n) {
-    const mve_pred16_t p = vctp8q((uint32_t)(n - i));
-    vstrbq_p_s8(d + i, vldrbq_z_s8(s + i, p), p);
-  }
-#else
-  int32_t i;
-  for (i = 0; i < n; i++) d[i] = s[i];
-#endif
-}
-
-QT_INLINE void qt_fill8_mve(int8_t *d, int32_t v, int32_t n) {
-#if defined(__ARM_FEATURE_MVE)
-  const int8x16_t vv = vdupq_n_s8((int8_t)v);
-  int32_t i;
-  for (i = 0; i + 16 <= n; i += 16) vstrbq_s8(d + i, vv);
-  if (i < n) vstrbq_p_s8(d + i, vv, vctp8q((uint32_t)(n - i)));
-#else
-  int32_t i;
-  for (i = 0; i < n; i++) d[i] = (int8_t)v;
-#endif
-}
-
-QT_INLINE void qt_im2col_mve(const qt_conv_fast_t *p, const int8_t *xb, int32_t oh, int32_t ow, int8_t *col) {
-  const int32_t ih0 = oh * p->stride_h - p->pad_top;
-  const int32_t iw0 = ow * p->stride_w - p->pad_left;
-  const int32_t in_c = p->in_c;
-  const int32_t row_len = p->k_w * in_c;
-  int32_t kh, kw;
-  for (kh = 0; kh < p->k_h; kh++, col += row_len) {
-    const int32_t ih = ih0 + kh * p->dil_h;
-    const int8_t *xr;
-    if (ih < 0 || ih >= p->in_h) {
-      qt_fill8_mve(col, p->pad_value, row_len);
-      continue;
-    }
-    xr = xb + ih * p->in_w * in_c;
-    if (p->dil_w == 1 && iw0 >= 0 && iw0 + p->k_w <= p->in_w) {
-      qt_copy8_mve(col, xr + iw0 * in_c, row_len); /* the whole row of taps is one run of the input */
-      continue;
-    }
-    for (kw = 0; kw < p->k_w; kw++) {
-      const int32_t iw = iw0 + kw * p->dil_w;
-      if (iw < 0 || iw >= p->in_w) qt_fill8_mve(col + kw * in_c, p->pad_value, in_c);
-      else qt_copy8_mve(col + kw * in_c, xr + iw * in_c, in_c);
-    }
-  }
-}
-
 #if defined(__ARM_FEATURE_MVE)
 /* acc + one channel's window: its taps gathered 8 at a time (offv: byte offsets from x, tap (0, 0) of the
    channel), times its weights w [8 tg] (zero past the last tap), one VMLADAVA per 8. */
@@ -495,7 +440,7 @@ QT_INLINE const int8_t *qt_column_mve(const qt_conv_fast_t *p, const int8_t *in,
   const int32_t hw = p->out_h * p->out_w, b = i / hw, r = i - b * hw, oh = r / p->out_w, ow = r - oh * p->out_w;
   const int8_t *xb = in + b * (p->in_h * p->in_w * p->in_c);
   if (p->direct) return xb + ((oh * p->stride_h) * p->in_w + ow * p->stride_w) * p->in_c;
-  qt_im2col_mve(p, xb, oh, ow, col);
+  qt_im2col(p, xb, oh, ow, col);
   return col;
 }
 

@@ -190,6 +190,29 @@ export function mveGemmLayout(adj: Int32Array, n: number, k: number): { w: Int8A
 }
 
 /**
+ * Declares a layer's multipliers in its family's form and returns the fields every fast params struct ends with
+ * (qt_gemm_s8_t, qt_dwconv_fast_t): DSP reads the prepared qt_rqf_t only (rq2 records where the layer takes rq2),
+ * Helium the plain qt_requant_t, which it requantizes in vectors.
+ */
+function outputStep(ctx: EmitContext, family: FastFamily, p: OutputParams, n: number, rq2: boolean): CField[] {
+  const rq = family === 'dsp' ? 'NULL' : emitRequant(ctx, p.multipliers, n);
+  const rqf = family === 'dsp' ? ctx.constRecords('rqf', 'qt_rqf_t', 32, rq2 ? rq2Records(p.multipliers) : rqfRecords(p.multipliers, p.mode)) : 'NULL';
+  return [
+    ['requant', rq],
+    ['rqf', rqf, family === 'dsp' ? 'the multipliers prepared (qt_rqf_t)' : 'Helium reads requant'],
+    ['per_channel_requant', p.multipliers.length > 1 ? 1 : 0],
+    ['mode', p.mode === 'tflite' ? 'QT_MODE_TFLITE' : 'QT_MODE_QTOOL'],
+    ['output_offset', p.outputOffset],
+    ['act_min', p.clampLo],
+    ['act_max', p.clampHi],
+    ['rqf_fast', rqfAllFast(p.multipliers, p.mode, family)],
+  ];
+}
+
+/** A qt_gemm_s8_t initializer as text, for a nested field or a struct of its own. */
+const gemmInitializer = (fields: CField[]): string => cStruct('qt_gemm_s8_t', 'X', fields).replace(/^static const qt_gemm_s8_t X = /, '').replace(/;$/, '');
+
+/**
  * Declares the weights, folded bias and requantization of a fast gemm and returns the qt_gemm_s8_t initializer
  * (as text, for a nested field or a struct of its own), or undefined when the family cannot take these weights.
  */
@@ -222,9 +245,7 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
     fbias[c] = wrap32(scale * wrap32(wrap32(bias[c] ?? 0) + wrap32(p.inputOffset * s)));
   }
   const fb = ctx.constArray('fbias', 'int32_t', fbias);
-  const rq = family === 'dsp' ? 'NULL' : emitRequant(ctx, p.multipliers, n); // DSP reads the prepared rqf only
-  // prepared multipliers for the scalar requantization of the DSP kernels; Helium requantizes in vectors
-  const rqf = family === 'dsp' ? ctx.constRecords('rqf', 'qt_rqf_t', 32, rq2 ? rq2Records(p.multipliers) : rqfRecords(p.multipliers, p.mode)) : 'NULL';
+  const out = outputStep(ctx, family, p, n, rq2);
   const fields: CField[] = [
     ['k', k],
     ['n', n],
@@ -235,19 +256,12 @@ export function emitFastGemm(ctx: EmitContext, family: FastFamily, w: WeightQuan
     ],
     ['bias', fb, 'bias + input_offset * sum adj, mod 2^32'],
     packed ? ['cw', cwName, "the weights' offsets o: adj = wsign * q + o"] : ['cw', cwName],
-    ['requant', rq],
-    ['rqf', rqf, 'the same, prepared: hi32(acc * m + K) >> sh'],
-    ['per_channel_requant', p.multipliers.length > 1 ? 1 : 0],
-    ['mode', p.mode === 'tflite' ? 'QT_MODE_TFLITE' : 'QT_MODE_QTOOL'],
-    ['output_offset', p.outputOffset],
-    ['act_min', p.clampLo],
-    ['act_max', p.clampHi],
-    ['rqf_fast', rqfAllFast(p.multipliers, p.mode, family)],
+    ...out,
     ['packed', packed ? 1 : 0],
     ['wsign', packed?.sign ?? 1],
     ['rq2', rq2 ? 1 : 0, rq2 ? 'weights and bias doubled: R = rdivpot(SMMULR(2 acc, m))' : 'the prepared rqf'],
   ];
-  return cStruct('qt_gemm_s8_t', 'X', fields).replace(/^static const qt_gemm_s8_t X = /, '').replace(/;$/, '');
+  return gemmInitializer(fields);
 }
 
 /**
@@ -380,22 +394,13 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
     const u = winogradWeights(g, w, p.inputOffset)!;
     const wName = ctx.constArray('wu', 'int16_t', u);
     const b = ctx.constArray('bias', 'int32_t', Int32Array.from({ length: g.outC }, (_, c) => bias[c] ?? 0));
-    const rq = 'NULL'; // DSP reads the prepared rqf only
-    const rqf = ctx.constRecords('rqf', 'qt_rqf_t', 32, rqfRecords(p.multipliers, p.mode));
     const gemm: CField[] = [
       ['k', g.inC],
       ['n', g.outC],
       ['w', wName, "U' = (2G) g (2G)^T per position, DSP gemm layout"],
       ['bias', b, 'the plain bias (the input offset is inside V)'],
       ['cw', 'NULL'],
-      ['requant', rq],
-      ['rqf', rqf],
-      ['per_channel_requant', p.multipliers.length > 1 ? 1 : 0],
-      ['mode', p.mode === 'tflite' ? 'QT_MODE_TFLITE' : 'QT_MODE_QTOOL'],
-      ['output_offset', p.outputOffset],
-      ['act_min', p.clampLo],
-      ['act_max', p.clampHi],
-      ['rqf_fast', rqfAllFast(p.multipliers, p.mode)],
+      ...outputStep(ctx, 'dsp', p, g.outC, false),
     ];
     ctx.declare(
       cStruct('qt_wino_fast_t', `${prefix}_fp`, [
@@ -406,7 +411,7 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
         ['pad_top', g.padTop],
         ['pad_left', g.padLeft],
         ['input_offset', p.inputOffset],
-        ['g', cStruct('qt_gemm_s8_t', 'X', gemm).replace(/^static const qt_gemm_s8_t X = /, '').replace(/;$/, '').replace(/\n/g, '\n  ')],
+        ['g', gemmInitializer(gemm).replace(/\n/g, '\n  ')],
       ]),
     );
     const run = specialised(ctx, `qt_wino_spec_dsp(&${prefix}_fp, in, out, scratch)`, 'const int8_t *in, int8_t *out, int8_t *scratch');
@@ -471,8 +476,7 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
     return wrap32(scale * wrap32(wrap32(bias[ch] ?? 0) + wrap32(p.inputOffset * s)));
   });
   const fb = ctx.constArray('fbias', 'int32_t', fbias);
-  const rq = family === 'dsp' ? 'NULL' : emitRequant(ctx, p.multipliers, c); // DSP reads the prepared rqf only
-  const rqf = family === 'dsp' ? ctx.constRecords('rqf', 'qt_rqf_t', 32, rq2 ? rq2Records(p.multipliers) : rqfRecords(p.multipliers, p.mode)) : 'NULL';
+  const out = outputStep(ctx, family, p, c, rq2);
   ctx.declare(
     cStruct('qt_dwconv_fast_t', `${prefix}_fp`, [
       ...geom,
@@ -492,14 +496,7 @@ export function emitFastConv(ctx: EmitContext, g: ConvGeometry, w: WeightQuant, 
       ['wc', wcName, family === 'mve' ? 'adjusted [c][taps rounded up to 8]: the gather path' : 'Helium only'],
       ['bias', b, 'a window crossing the padding'],
       ['fbias', fb, 'a window inside the input: bias + input_offset * sum adj'],
-      ['requant', rq],
-      ['rqf', rqf],
-      ['per_channel_requant', p.multipliers.length > 1 ? 1 : 0],
-      ['mode', p.mode === 'tflite' ? 'QT_MODE_TFLITE' : 'QT_MODE_QTOOL'],
-      ['output_offset', p.outputOffset],
-      ['act_min', p.clampLo],
-      ['act_max', p.clampHi],
-      ['rqf_fast', rqfAllFast(p.multipliers, p.mode, family)],
+      ...out,
       ['rq2', rq2 ? 1 : 0],
     ]),
   );
